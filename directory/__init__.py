@@ -1,0 +1,43 @@
+"""Treatment-center directory: find addiction care nearby and learn what kind of care fits."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import REPO_ROOT, defaults
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: defaults, then ``instance/config.py``, then ``config``, then each part."""
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(REPO_ROOT / "templates"))
+    app.config.from_mapping(defaults())
+    if config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    else:
+        app.config.from_mapping(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or \
+        f"sqlite:///{Path(app.instance_path) / 'directory.sqlite3'}"
+    app.config.setdefault("INDEX_DIR", None)
+    app.config["INDEX_DIR"] = app.config["INDEX_DIR"] or str(Path(app.instance_path) / "index")
+    if not app.config["SECRET_KEY"] and not (app.debug or app.testing):
+        raise RuntimeError("SECRET_KEY is not set: set it in the environment or instance/config.py "
+                           "(`make run` writes one for local use).")
+
+    from . import cli, db, errors, geocode, security, views
+    from .search import index, service
+    from .taxonomy import taxonomy_for
+
+    app.extensions["taxonomy"] = taxonomy_for(app.config["DATA_DIR"])
+    app.extensions["search_index"] = index.SearchIndex(Path(app.config["INDEX_DIR"]))
+    db.init_app(app)
+    errors.init_app(app)
+    geocode.init_app(app)
+    service.init_app(app)
+    security.init_app(app)
+    views.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,242 @@
+"""Admin commands (``flask --app wsgi directory …`` and ``scripts/*.py``): thin shells over plain functions."""
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
+
+from .db import db
+from .loader import ImportReport, import_file
+from .models import ProblemReport, Provider, ProviderSource, data_version
+from .search.index import SearchIndex, iter_active
+
+group = AppGroup("directory", help="Import, index and inspect the directory's data.")
+
+
+# -- plain functions ---------------------------------------------------------------------------------
+def reindex() -> int:
+    """Rebuild the search index from the database aside and swap it in; return documents indexed."""
+    ix: SearchIndex = current_app.extensions["search_index"]
+    version = data_version()
+    return ix.rebuild(iter_active(), version, current_app.extensions["taxonomy"])
+
+
+def index_health() -> dict[str, Any]:
+    """Compare the search index with the database: present, same version, same count."""
+    status = current_app.extensions["search_index"].status()
+    active = db.session.scalar(select(func.count()).select_from(Provider).where(Provider.status == "active")) or 0
+    version = data_version()
+    return {"present": status.present, "index_version": status.version, "database_version": version,
+            "index_documents": status.documents, "database_providers": active,
+            "in_step": status.present and status.version == version and status.documents == active}
+
+
+def ensure_index() -> bool:
+    """Rebuild the index when it is missing, corrupt or out of step with the database; True if rebuilt."""
+    if index_health()["in_step"]:
+        return False
+    reindex()
+    return True
+
+
+def stats() -> dict[str, Any]:
+    """Counts by tag, state and source, and the index compared with the database."""
+    tax = current_app.extensions["taxonomy"]
+    by_tag: Counter[str] = Counter()
+    by_state: Counter[str] = Counter()
+    by_precision: Counter[str] = Counter()
+    for codes, state, precision in db.session.execute(
+        select(Provider.codes, Provider.state, Provider.geo_precision).where(Provider.status == "active")
+    ):
+        by_state[state] += 1
+        by_precision[precision] += 1
+        for g, opts in tax.tags(set(codes.split())).items():
+            for o in opts:
+                by_tag[f"{g}={o.key}"] += 1
+    by_source = dict(db.session.execute(
+        select(ProviderSource.source, func.count()).where(ProviderSource.status == "active").group_by(ProviderSource.source)
+    ).all())
+    retired = db.session.scalar(select(func.count()).select_from(Provider).where(Provider.status == "retired"))
+    return {"providers": sum(by_state.values()), "retired": retired, "by_tag": dict(sorted(by_tag.items())),
+            "by_state": dict(sorted(by_state.items())), "by_source": by_source,
+            "by_location_precision": dict(by_precision), "index": index_health()}
+
+
+def load_bundle(data_dir: Path, echo: Any = print) -> list[ImportReport]:
+    """Import every file the bundle manifest lists (first run), then build the index once."""
+    with (data_dir / "bundle.toml").open("rb") as f:
+        manifest = tomllib.load(f)
+    reports = []
+    for entry in manifest["file"]:
+        path = data_dir / entry["path"]
+        report = import_file(path, map_file=data_dir / entry["map"] if entry.get("map") else None,
+                             add_codes=entry.get("add_codes", []), source_date=entry.get("source_date", ""),
+                             update_index=False)
+        echo(f"  {path.name}: {report.rows} rows, {report.added} added, {report.merged} merged, "
+             f"{report.rejected} rejected ({report.seconds:.1f} s)")
+        reports.append(report)
+    echo(f"  indexed {reindex()} providers")
+    return reports
+
+
+def print_summary(report: ImportReport) -> None:
+    click.echo(f"\n{report.file} ({report.format or 'unknown format'}, source {report.source!r})"
+               f"{' — DRY RUN, nothing written' if report.dry_run else ''}")
+    if report.refused:
+        click.echo(f"REFUSED: {report.refused}", err=True)
+        for p in report.problems[:1]:
+            click.echo(f"  {report.file}:{p.line}: {p.reason}", err=True)
+        return
+    for key in ("rows", "added", "updated", "unchanged", "merged", "rejected", "retired", "warnings"):
+        click.echo(f"  {key:<10} {getattr(report, key):>8,}")
+    errors = [p for p in report.problems if p.severity == "error"]
+    for p in errors[:20]:
+        click.echo(f"  {report.file}:{p.line}: {p.field}: {p.reason}")
+    if len(errors) > 20:
+        click.echo(f"  … and {len(errors) - 20} more rejected rows (see --report)")
+    click.echo(f"  took {report.seconds:.1f} s")
+
+
+# -- commands ----------------------------------------------------------------------------------------
+@group.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", default="auto", show_default=True,
+              type=click.Choice(["auto", "samhsa-csv", "samhsa-api", "nssats", "hsds", "csv", "mapped"]))
+@click.option("--map", "map_file", type=click.Path(exists=True, path_type=Path), help="Mapping file for other layouts.")
+@click.option("--source", help="Name of the source (default: the file's name without extension).")
+@click.option("--dry-run", is_flag=True, help="Check and count everything, write nothing.")
+@click.option("--strict", is_flag=True, help="Refuse the whole file if any row is bad.")
+@click.option("--replace", is_flag=True, help="Retire this source's providers that the file no longer lists.")
+@click.option("--add-code", "add_codes", multiple=True, help="A service code every row of the file has.")
+@click.option("--source-date", default="", help="When the source data was published (e.g. 2021-06).")
+@click.option("--geocode", type=click.Choice(["offline", "online"]), default="offline", show_default=True,
+              help="How rows without coordinates are placed.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), help="Write a per-line CSV report here.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
+@with_appcontext
+def import_command(path: Path, fmt: str, map_file: Path | None, source: str | None, dry_run: bool, strict: bool,
+                   replace: bool, add_codes: tuple[str, ...], source_date: str, geocode: str,
+                   report_path: Path | None, as_json: bool) -> None:
+    """Import providers from PATH (a file, or an HSDS CSV package folder)."""
+    if geocode == "online":
+        from .geocode import make_resolver
+
+        current_app.extensions["place_resolver"] = make_resolver({**current_app.config, "GEOCODER": "nominatim"})
+    bar = None
+    if sys.stderr.isatty() and not as_json:
+        from tqdm import tqdm
+
+        bar = tqdm(unit=" rows", desc=path.name, file=sys.stderr)
+    try:
+        report = import_file(path, fmt=fmt, source=source, map_file=map_file, dry_run=dry_run, strict=strict,
+                             replace=replace, add_codes=add_codes, source_date=source_date,
+                             progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    if report_path:
+        report.write_csv(report_path)
+    print_summary(report)
+    if as_json:
+        click.echo(json.dumps(report.as_dict()))
+    if report.refused:
+        sys.exit(2)
+
+
+@group.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index from the database (built aside, swapped in atomically)."""
+    click.echo(f"indexed {reindex()} providers")
+
+
+@group.command("stats")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def stats_command(as_json: bool) -> None:
+    """Show counts by tag, state and source, and whether the index is in step with the database."""
+    s = stats()
+    if as_json:
+        click.echo(json.dumps(s))
+        return
+    click.echo(f"active providers: {s['providers']:,}   retired: {s['retired']:,}")
+    click.echo("index: " + ("in step" if s["index"]["in_step"] else "OUT OF STEP (run `directory reindex`)")
+               + f"  (index {s['index']['index_documents']:,} docs v{s['index']['index_version']}, "
+               f"database {s['index']['database_providers']:,} v{s['index']['database_version']})")
+    for title, key in (("by source", "by_source"), ("by tag", "by_tag"), ("by location precision", "by_location_precision"),
+                       ("by state", "by_state")):
+        click.echo(f"\n{title}:")
+        for k, v in s[key].items():
+            click.echo(f"  {k:<40} {v:>8,}")
+
+
+@group.command("load-bundle")
+@with_appcontext
+def load_bundle_command() -> None:
+    """Import the bundled real SAMHSA data (what `make run` does on first start)."""
+    load_bundle(Path(current_app.config["DATA_DIR"]), echo=click.echo)
+
+
+@group.command("ensure-index")
+@with_appcontext
+def ensure_index_command() -> None:
+    """Rebuild the index only if it is missing or out of step with the database."""
+    click.echo("index rebuilt" if ensure_index() else "index in step")
+
+
+@group.command("reports")
+@click.option("--all", "show_all", is_flag=True, help="Include closed reports.")
+@click.option("--close", "close_id", type=int, help="Mark report ID as dealt with.")
+@with_appcontext
+def reports_command(show_all: bool, close_id: int | None) -> None:
+    """List visitors' problem reports for admins to review."""
+    if close_id is not None:
+        r = db.session.get(ProblemReport, close_id)
+        if r is None:
+            raise click.ClickException(f"no report {close_id}")
+        r.status = "closed"
+        db.session.commit()
+        click.echo(f"closed report {close_id}")
+        return
+    q = select(ProblemReport, Provider).join(Provider).order_by(ProblemReport.id)
+    if not show_all:
+        q = q.where(ProblemReport.status == "open")
+    rows = db.session.execute(q).all()
+    for r, p in rows:
+        click.echo(f"#{r.id} {r.created_at:%Y-%m-%d %H:%M} [{r.status}] {p.public_id} {p.name} — {r.kind}: {r.message}")
+    click.echo(f"{len(rows)} report(s)")
+
+
+@group.command("export")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "hsds"]), default="csv", show_default=True)
+@with_appcontext
+def export_command(out: Path, fmt: str) -> None:
+    """Export active providers as the project's CSV (a file) or an HSDS 3.0 package (a folder)."""
+    from .export import export_csv, export_hsds
+
+    n = export_csv(out) if fmt == "csv" else export_hsds(out)
+    click.echo(f"exported {n} providers to {out}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(group)
+
+
+def run_command(name: str, args: list[str]) -> None:
+    """Run one ``directory`` command from a script, with the app built the usual way."""
+    from flask.cli import ScriptInfo
+
+    from . import create_app
+
+    command = group.get_command(None, name)  # type: ignore[arg-type]
+    assert command is not None, name
+    command.main(args=args, prog_name=f"scripts/{name}", obj=ScriptInfo(create_app=lambda: create_app()))

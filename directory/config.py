@@ -1,0 +1,63 @@
+"""Configuration keys, each with its default and a one-line description.
+
+Every key can be set in ``instance/config.py`` or as an environment variable of the same name
+(``DATABASE_URL=... make run``). The README's configuration table is checked against this list.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: list[Setting] = [
+    Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens; required outside debug/testing (`make run` makes one in the instance folder)."),
+    Setting("DATABASE_URL", None, "SQLAlchemy URL; empty means SQLite at `instance/directory.sqlite3`."),
+    Setting("INDEX_DIR", None, "Folder of the Whoosh full-text index; empty means `instance/index`."),
+    Setting("DATA_DIR", str(DATA_DIR), "Folder holding the taxonomy, synonyms, guides and bundled SAMHSA files."),
+    Setting("GEOCODER", "offline", "`offline` (bundled ZIP gazetteer, no network) or `nominatim` (online, for street addresses)."),
+    Setting("GEOCODER_USER_AGENT", "treatment-directory", "User agent sent to the online geocoder, when one is chosen."),
+    Setting("GEOCODER_MIN_DELAY", 1.0, "Seconds between online geocoder calls (Nominatim's usage policy asks for 1)."),
+    Setting("DEFAULT_RADIUS", 25, "Search radius in miles when a place is given without one."),
+    Setting("MAX_RADIUS", 250, "Largest radius in miles a search may ask for."),
+    Setting("PER_PAGE", 20, "Results per page by default."),
+    Setting("MAX_PER_PAGE", 100, "Largest `per_page` a client may ask for."),
+    Setting("MAX_QUERY_LENGTH", 200, "Longest free-text query accepted, in characters."),
+    Setting("CORS_ORIGINS", "*", "Origins allowed to read the JSON API (read-only CORS); empty turns CORS off."),
+    Setting("API_RATE_LIMIT", "120 per minute", "Rate limit per client address on the JSON API."),
+    Setting("REPORT_RATE_LIMIT", "5 per hour", "Rate limit per client address on the report-a-problem form."),
+    Setting("RATELIMIT_STORAGE_URI", "memory://", "Where rate-limit counters live (`redis://...` when several processes must share them)."),
+    Setting("TRUST_PROXY", False, "Trust one reverse proxy's X-Forwarded-* headers (client address, HTTPS)."),
+    Setting("HSTS", False, "Send Strict-Transport-Security (turn on when served over HTTPS)."),
+]
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    """Turn an environment string into the type of the setting's default."""
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def defaults() -> dict[str, Any]:
+    """Return every setting's default, overridden by environment variables of the same name."""
+    values = {}
+    for s in SETTINGS:
+        raw = os.environ.get(s.name)
+        values[s.name] = s.default if raw in (None, "") else _coerce(raw, s.default)
+    return values

@@ -1,0 +1,39 @@
+"""Export active providers: the project's simple CSV (re-importable) or an HSDS 3.0 package."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from flask import current_app
+
+from .normalize import looks_like_formula
+from .search.index import iter_active
+
+
+def _cell(value: str) -> str:
+    # A leading quote keeps spreadsheets from running a value as a formula.
+    return "'" + value if value and looks_like_formula(value) else value
+
+
+def export_csv(out: Path) -> int:
+    """Write every active provider in the simple CSV format the importer reads back; return the count."""
+    tax = current_app.extensions["taxonomy"]
+    n = 0
+    with out.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "name", "name2", "street", "street2", "city", "state", "zip", "latitude", "longitude",
+                    "phone", "website", "tags", "updated"])
+        for p in iter_active():
+            phones = "; ".join(ph["number"] + (f" x{ph['ext']}" if ph.get("ext") else "") for ph in p.phones)
+            w.writerow([p.public_id, *(_cell(v) for v in (p.name, p.name2, p.street, p.street2, p.city)), p.state,
+                        p.zip, p.latitude, p.longitude, phones, p.website, "; ".join(sorted(p.code_set)),
+                        p.updated_at.date().isoformat()])
+            n += 1
+    return n
+
+
+def export_hsds(out: Path) -> int:
+    """Write an HSDS 3.0 package (JSON records and CSV tables) to the folder ``out``."""
+    from .hsds import write_package
+
+    return write_package(out, tax=current_app.extensions["taxonomy"])

@@ -1,0 +1,47 @@
+"""A registry of small parsers, one per source format, all yielding the same raw rows.
+
+Each format module defines ``NAME``, ``sniff(path, head) -> bool`` (is this file mine?) and
+``parse(path, options) -> Iterator[RawRow]``. Adding a format is one new module listed in ``FORMATS``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Iterator
+
+from ..errors import ImportRefused
+from . import hsds, mapped, nssats, samhsa_api, samhsa_csv, simple_csv
+from .files import sniff_text
+from .record import RawRow
+
+# Order matters for auto-detection: the most specific shapes first.
+FORMATS: dict[str, ModuleType] = {m.NAME: m for m in (nssats, samhsa_csv, samhsa_api, hsds, simple_csv, mapped)}
+
+
+def detect(path: Path) -> str:
+    """Name the format of ``path`` from its header or shape, or refuse it."""
+    head = "" if path.is_dir() else sniff_text(path)
+    for name, module in FORMATS.items():
+        if module.sniff(path, head):
+            return name
+    first = head.splitlines()[0] if head else ""
+    for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+        if sep in first and "," not in first:
+            raise ImportRefused(str(path), 1, f"the header has one column: the file looks separated by {name}, "
+                                "not commas; save it as comma-separated CSV")
+    raise ImportRefused(str(path), 1, "unknown format: not a SAMHSA, N-SSATS, HSDS or project CSV; "
+                        "give --format, or --map for other layouts")
+
+
+def parse(path: Path, fmt: str = "auto", options: dict[str, Any] | None = None) -> tuple[str, Iterator[RawRow]]:
+    """Return the format used and the raw rows of ``path``."""
+    options = options or {}
+    if options.get("map"):
+        fmt = "mapped"
+    if fmt == "auto":
+        fmt = detect(path)
+    if fmt not in FORMATS:
+        raise ImportRefused(str(path), 0, f"unknown format {fmt!r}; choose one of: auto, {', '.join(FORMATS)}")
+    if not path.is_dir():
+        sniff_text(path)  # refuse empty, binary and non-UTF-8 files with a clear reason
+    return fmt, FORMATS[fmt].parse(path, options)

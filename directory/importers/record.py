@@ -1,0 +1,188 @@
+"""The one record type every parser produces, and the validation that turns raw fields into it.
+
+A parser yields ``RawRow(line, fields)`` where ``fields`` uses the names below with raw values as the
+file has them; ``validate`` normalises them and returns the record plus anything worth reporting.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable
+
+from .. import normalize as n
+from ..geocode import gazetteer
+from ..taxonomy import Taxonomy
+
+# The raw field names a parser may fill. ``phones`` and ``codes``/``service_names`` take lists.
+RAW_FIELDS = ("record_id", "name", "name2", "street", "street2", "city", "state", "zip", "county",
+              "latitude", "longitude", "phones", "website", "codes", "service_names", "source_date")
+MAX_LENGTH = {"name": 300, "name2": 300, "street": 300, "street2": 300, "city": 120, "county": 120, "website": 500}
+
+
+@dataclass
+class RawRow:
+    line: int
+    fields: dict[str, Any]
+
+
+@dataclass
+class Problem:
+    line: int
+    field: str
+    reason: str
+    severity: str = "error"  # error: row rejected | warning: row kept, value fixed or dropped
+
+
+@dataclass
+class ProviderRecord:
+    record_key: str
+    name: str
+    name2: str = ""
+    street: str = ""
+    street2: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    county: str = ""
+    latitude: float = 0.0
+    longitude: float = 0.0
+    geo_precision: str = "exact"
+    phones: list[dict[str, str]] = field(default_factory=list)
+    website: str = ""
+    codes: list[str] = field(default_factory=list)
+    source_date: str = ""
+    line: int = 0
+
+    def data(self) -> dict[str, Any]:
+        """The record as stored with its source (everything but the line number)."""
+        d = asdict(self)
+        d.pop("line")
+        return d
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.data(), sort_keys=True).encode()).hexdigest()
+
+
+def derived_key(name: str, name2: str, street: str, city: str, state: str, zip_code: str) -> str:
+    """A record id for sources that have none: the facility's folded name and address."""
+    raw = "|".join([n.name_key(name), n.name_key(name2), n.street_key(street), city.lower(), state, zip_code])
+    return "k:" + hashlib.sha1(raw.encode()).hexdigest()[:20]
+
+
+def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Problem]]:
+    """Normalise one raw row; return the record (None when rejected) and the problems found."""
+    f = row.fields
+    problems: list[Problem] = []
+
+    def problem(field_name: str, reason: str, severity: str = "error") -> None:
+        problems.append(Problem(row.line, field_name, reason, severity))
+
+    values: dict[str, str] = {}
+    for key in ("name", "name2", "street", "street2", "city", "county"):
+        value = n.text(f.get(key))
+        if len(value) > MAX_LENGTH[key]:
+            problem(key, f"longer than {MAX_LENGTH[key]} characters ({len(value)})")
+        elif value and n.looks_like_formula(value):
+            problem(key, "starts like a spreadsheet formula (=, +, -, @); refused to protect anyone opening an export")
+        values[key] = value
+    if not values["name"]:
+        problem("name", "missing: every provider needs a name")
+
+    state_raw = n.text(f.get("state"))
+    state = n.state_code(state_raw)
+    if state_raw and not state:
+        problem("state", f"unknown state or territory {state_raw[:40]!r}")
+    zip_raw = n.text(f.get("zip"))
+    zip_code = n.zip5(zip_raw)
+    if zip_raw and not zip_code:
+        problem("zip", f"not a ZIP code: {zip_raw[:20]!r}; ignored", "warning")
+
+    lat, lon = n.coordinate(f.get("latitude")), n.coordinate(f.get("longitude"))
+    precision = "exact"
+    if lat is not None and lon is not None and not n.in_us(lat, lon):
+        if n.in_us(lon, lat):
+            problem("latitude", "latitude and longitude were swapped; swapped back", "warning")
+            lat, lon = lon, lat
+        else:
+            problem("latitude", f"({lat}, {lon}) is not in the US; placed by ZIP or city instead", "warning")
+            lat = lon = None
+    elif (lat is None) != (lon is None) or (n.text(f.get("latitude")) and lat is None):
+        problem("latitude", "coordinates missing or unreadable; placed by ZIP or city instead", "warning")
+        lat = lon = None
+    if lat is None or lon is None:
+        place = gazetteer().zip_place(zip_code) if zip_code else None
+        if place is None and values["city"] and state:
+            place = gazetteer().city_place(values["city"], state)
+        if place is None:
+            problem("latitude", "no location: needs coordinates, a known ZIP, or a known city and state")
+        else:
+            lat, lon, precision = place.latitude, place.longitude, place.precision
+            if not state:
+                state = place.state
+
+    phones: list[dict[str, str]] = []
+    for raw_phone in f.get("phones") or []:
+        if not n.text(raw_phone):
+            continue
+        parsed = n.phones(raw_phone)
+        if parsed is None:
+            problem("phone", f"not a US phone number: {n.text(raw_phone)[:30]!r}; dropped", "warning")
+            continue
+        phones += [p for p in parsed if p not in phones]
+
+    site = n.website(f.get("website"))
+    if site is None:
+        problem("website", f"not a usable web address: {n.text(f.get('website'))[:60]!r}; dropped", "warning")
+        site = ""
+    elif len(site) > MAX_LENGTH["website"]:
+        problem("website", "longer than 500 characters; dropped", "warning")
+        site = ""
+
+    codes = {c.strip().upper() for c in f.get("codes") or [] if c and c.strip()}
+    for name in f.get("service_names") or []:
+        if not n.text(name):
+            continue
+        code = tax.code_for_name(name)
+        if code:
+            codes.add(code)
+        else:
+            problem("services", f"unknown service name {n.text(name)[:80]!r}; not mapped to a code", "warning")
+
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    record_id = n.text(f.get("record_id"))
+    key = record_id or derived_key(values["name"], values["name2"], values["street"], values["city"], state, zip_code)
+    record = ProviderRecord(
+        record_key=key[:200], name=values["name"], name2=values["name2"], street=values["street"],
+        street2=values["street2"], city=values["city"], state=state, zip=zip_code, county=values["county"],
+        latitude=round(float(lat), 6), longitude=round(float(lon), 6), geo_precision=precision,  # type: ignore[arg-type]
+        phones=phones, website=site, codes=sorted(codes), source_date=n.text(f.get("source_date"))[:20],
+        line=row.line,
+    )
+    return record, problems
+
+
+def split_list(value: Any, sep: str) -> list[str]:
+    """Split a joined list ('a; b; c') into stripped, non-empty parts."""
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [p.strip() for p in n.text(value).split(sep) if p.strip()] if value else []
+
+
+def pick(row: dict[str, Any], *names: str) -> Any:
+    """Return the first present, non-empty value among several column names."""
+    for name in names:
+        if name in row and n.text(row[name]):
+            return row[name]
+    return ""
+
+
+def flag_codes(row: dict[str, Any], columns: Iterable[str]) -> list[str]:
+    """Codes whose flag column is set ('1', '1.0', 'yes')."""
+    out = []
+    for col in columns:
+        v = n.text(row.get(col)).lower()
+        if v in {"1", "1.0", "yes", "y", "true", "x"}:
+            out.append(col.upper())
+    return out

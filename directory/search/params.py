@@ -1,0 +1,107 @@
+"""Search parameters: parsed and checked once, for pages and API alike, with 400s that name the parameter."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+from urllib.parse import urlencode
+
+from ..errors import DirectoryError
+from ..taxonomy import Taxonomy
+
+SORTS = ("distance", "relevance", "name")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    near: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    radius: float = 25.0
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group key -> option keys (OR)
+    sort: str | None = None  # None: distance when a place is given, else relevance
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def has_location(self) -> bool:
+        return bool(self.near) or self.lat is not None
+
+    def with_(self, **changes: Any) -> SearchQuery:
+        return replace(self, **changes)
+
+    def params(self, **changes: Any) -> list[tuple[str, str]]:
+        """The query as URL parameters (defaults left out), for links that keep the current state."""
+        q = self.with_(**changes) if changes else self
+        out: list[tuple[str, str]] = []
+        for key in ("q", "near"):
+            if getattr(q, key):
+                out.append((key, getattr(q, key)))
+        if q.lat is not None and q.lon is not None:
+            out += [("lat", f"{q.lat:g}"), ("lon", f"{q.lon:g}")]
+        if q.has_location:
+            out.append(("radius", f"{q.radius:g}"))
+        for group, options in q.filters.items():
+            out += [(group, o) for o in options]
+        if q.sort:
+            out.append(("sort", q.sort))
+        if q.page != 1:
+            out.append(("page", str(q.page)))
+        return out
+
+    def url_query(self, **changes: Any) -> str:
+        return urlencode(self.params(**changes))
+
+
+def _number(args: Mapping[str, Any], name: str, kind: type, low: float, high: float) -> Any:
+    raw = args.get(name)
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        value = kind(str(raw).strip())
+    except ValueError:
+        raise DirectoryError(f"'{name}' must be a {'whole ' if kind is int else ''}number, not {str(raw)[:30]!r}.",
+                             400, name) from None
+    if isinstance(value, float) and not math.isfinite(value) or not (low <= value <= high):
+        raise DirectoryError(f"'{name}' must be between {low:g} and {high:g}.", 400, name)
+    return value
+
+
+def _getlist(args: Any, name: str) -> list[str]:
+    if hasattr(args, "getlist"):
+        return [v for v in args.getlist(name) if v != ""]
+    v = args.get(name)
+    return [x for x in (v if isinstance(v, list) else [v]) if x not in (None, "")]
+
+
+def parse_query(args: Any, tax: Taxonomy, config: Mapping[str, Any]) -> SearchQuery:
+    """Parse request arguments (a MultiDict or a plain dict) into a SearchQuery, or raise a 400."""
+    q = str(args.get("q") or "").strip()
+    if len(q) > config["MAX_QUERY_LENGTH"]:
+        raise DirectoryError(f"'q' is too long: at most {config['MAX_QUERY_LENGTH']} characters.", 400, "q")
+    near = str(args.get("near") or "").strip()
+    if len(near) > 200:
+        raise DirectoryError("'near' is too long: at most 200 characters.", 400, "near")
+    lat = _number(args, "lat", float, -90, 90)
+    lon = _number(args, "lon", float, -180, 180)
+    if (lat is None) != (lon is None):
+        missing = "lon" if lon is None else "lat"
+        raise DirectoryError(f"'{missing}' is needed too: give both 'lat' and 'lon'.", 400, missing)
+    radius = _number(args, "radius", float, 1, config["MAX_RADIUS"])
+    filters: dict[str, tuple[str, ...]] = {}
+    for group in tax.groups:
+        chosen = _getlist(args, group.key)
+        unknown = [c for c in chosen if group.option(c) is None]
+        if unknown:
+            choices = ", ".join(o.key for o in group.options)
+            raise DirectoryError(f"'{group.key}' has no option {unknown[0][:40]!r}; choose from: {choices}.", 400, group.key)
+        if chosen:
+            filters[group.key] = tuple(dict.fromkeys(chosen))
+    sort = str(args.get("sort") or "").strip() or None
+    if sort is not None and sort not in SORTS:
+        raise DirectoryError(f"'sort' must be one of: {', '.join(SORTS)}.", 400, "sort")
+    page = _number(args, "page", int, 1, 10_000) or 1
+    per_page = min(_number(args, "per_page", int, 1, 1_000_000) or config["PER_PAGE"], config["MAX_PER_PAGE"])
+    return SearchQuery(q=q, near=near, lat=lat, lon=lon, radius=radius or float(config["DEFAULT_RADIUS"]),
+                       filters=filters, sort=sort, page=page, per_page=per_page)

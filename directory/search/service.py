@@ -1,0 +1,260 @@
+"""The one function that answers every search: ``find_providers(query) -> SearchResults``.
+
+Text matching (Whoosh) and location (the catalog's KD-tree) each give a set of catalog rows; they are
+intersected, filtered by tags (OR within a group, AND across groups), counted for facets, sorted and
+paged. Only the page's providers are read from the database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import select
+
+from ..db import db
+from ..geocode import Place, resolver
+from ..models import Provider
+from ..taxonomy import Taxonomy
+from . import text as textsearch
+from .catalog import Catalog, CatalogHolder
+from .params import SearchQuery
+
+WIDER_RADII = (10, 25, 50, 100, 150, 250)
+
+
+@dataclass
+class Hit:
+    provider: Provider
+    distance: float | None
+    score: float | None
+
+
+@dataclass
+class Suggestions:
+    radius: tuple[float, int] | None = None  # (miles, results there)
+    drop: list[tuple[str, str, int]] = field(default_factory=list)  # (group, option, results without it)
+    spelling: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.radius or self.drop or self.spelling)
+
+
+@dataclass
+class SearchResults:
+    query: SearchQuery
+    sort: str
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    location: Place | None = None
+    choices: list[Place] = field(default_factory=list)  # when a place name is ambiguous
+    location_error: str = ""
+    did_you_mean: str | None = None
+    suggestions: Suggestions = field(default_factory=Suggestions)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+
+def _taxonomy() -> Taxonomy:
+    return current_app.extensions["taxonomy"]
+
+
+def catalog() -> Catalog:
+    holder: CatalogHolder = current_app.extensions["catalog"]
+    return holder.get(_taxonomy())
+
+
+def resolve_location(q: SearchQuery) -> tuple[Place | None, list[Place], str]:
+    """Return (place, choices, error message) for the query's lat/lon or place text."""
+    if q.lat is not None and q.lon is not None:
+        return Place(f"{q.lat:.3f}, {q.lon:.3f}", q.lat, q.lon, "point"), [], ""
+    if not q.near:
+        return None, [], ""
+    places = resolver().resolve(q.near)
+    if len(places) == 1:
+        return places[0], [], ""
+    if places:
+        return None, places, f"There is more than one place called {q.near!r}. Which one did you mean?"
+    return None, [], (f"We could not find the place {q.near!r}. Try a 5-digit ZIP code or a city and state, "
+                      "like 'Waterbury, CT'.")
+
+
+def _text_rows(q: SearchQuery, cat: Catalog) -> tuple[np.ndarray | None, dict[int, float], str | None]:
+    """Rows matching the text (None: no text given), their scores by row, and a spelling fix."""
+    if not q.q:
+        return None, {}, None
+    data_dir = current_app.config["DATA_DIR"]
+    synonyms = textsearch.synonyms_for(data_dir)
+    searcher = current_app.extensions["search_index"].searcher()
+    tq = textsearch.build_query(q.q, synonyms, searcher, _vocabulary(cat))
+    if tq.query is None:
+        return None, {}, None
+    pk_column = searcher.reader().column_reader("pk")
+    results = searcher.search(tq.query, limit=None, scored=True)
+    rows, scores = [], {}
+    for score, docnum in results.top_n:  # (score, docnum) pairs, best first
+        row = cat.row_of.get(int(pk_column[docnum]))
+        if row is not None:
+            rows.append(row)
+            scores[row] = score or 0.0
+    return np.array(rows, dtype=np.int64), scores, tq.corrected
+
+
+_VOCAB: dict[int, dict[str, int]] = {}
+
+
+def _vocabulary(cat: Catalog) -> dict[str, int]:
+    key = id(cat)
+    if key not in _VOCAB:
+        vocab = dict(cat.words)
+        tax = _taxonomy()
+        for label in list(tax.code_names.values()) + [o.label for o in tax.options]:
+            for w in textsearch.words_of(label):
+                if len(w) > 3 and w.isalpha():
+                    vocab[w] = vocab.get(w, 0) + 50  # service words are what people type most
+        _VOCAB.clear()
+        _VOCAB[key] = vocab
+    return _VOCAB[key]
+
+
+def _group_masks(q: SearchQuery, cat: Catalog, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """For each filtered group, which of ``rows`` have at least one chosen option."""
+    tax = _taxonomy()
+    columns = {(o.group, o.key): j for j, o in enumerate(tax.options)}
+    masks = {}
+    for group, options in q.filters.items():
+        cols = [columns[(group, o)] for o in options]
+        masks[group] = cat.tags[np.ix_(rows, cols)].any(axis=1)
+    return masks
+
+
+def _all_but(masks: dict[str, np.ndarray], skip: str | None, n: int) -> np.ndarray:
+    keep = np.ones(n, dtype=bool)
+    for group, m in masks.items():
+        if group != skip:
+            keep &= m
+    return keep
+
+
+def _facets(cat: Catalog, rows: np.ndarray, masks: dict[str, np.ndarray]) -> dict[str, dict[str, int]]:
+    """Counts per option: what each option would give with the other groups' filters applied."""
+    tax = _taxonomy()
+    out: dict[str, dict[str, int]] = {}
+    j = 0
+    for g in tax.groups:
+        width = len(g.options)
+        base = rows[_all_but(masks, g.key, len(rows))]
+        counts = cat.tags[base, j:j + width].sum(axis=0) if len(base) else np.zeros(width, dtype=int)
+        out[g.key] = {o.key: int(c) for o, c in zip(g.options, counts)}
+        j += width
+    return out
+
+
+def _candidates(q: SearchQuery, cat: Catalog, place: Place | None, radius: float,
+                text_rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows passing text and location (before tag filters), with distances when a place is given."""
+    if place is not None and place.precision == "state":
+        rows = np.flatnonzero(cat.states == place.state)
+        dist = None
+    elif place is not None:
+        rows, dist = cat.within(place.latitude, place.longitude, radius)
+    else:
+        rows, dist = np.arange(len(cat), dtype=np.int64), None
+    if text_rows is not None:
+        keep = np.isin(rows, text_rows)
+        rows = rows[keep]
+        dist = dist[keep] if dist is not None else None
+    return rows, dist
+
+
+def _count(q: SearchQuery, cat: Catalog, place: Place | None, radius: float, text_rows: np.ndarray | None) -> int:
+    rows, _ = _candidates(q, cat, place, radius, text_rows)
+    return int(_all_but(_group_masks(q, cat, rows), None, len(rows)).sum())
+
+
+def find_providers(q: SearchQuery) -> SearchResults:
+    """Answer one search: text, place and filters together, with facets and suggestions."""
+    cat = catalog()
+    place, choices, error = resolve_location(q)
+    sort = q.sort or ("distance" if place is not None and place.precision != "state" else "relevance")
+    if sort == "distance" and (place is None or place.precision == "state"):
+        sort = "relevance" if q.q else "name"
+    if sort == "relevance" and not q.q:
+        sort = "distance" if place is not None and place.precision != "state" else "name"
+    res = SearchResults(query=q, sort=sort, location=place, choices=choices, location_error=error)
+    if error:
+        return res
+    text_rows, scores, corrected = _text_rows(q, cat)
+    res.did_you_mean = corrected
+    rows, dist = _candidates(q, cat, place, q.radius, text_rows)
+    masks = _group_masks(q, cat, rows)
+    res.facets = _facets(cat, rows, masks)
+    keep = _all_but(masks, None, len(rows))
+    rows = rows[keep]
+    dist = dist[keep] if dist is not None else None
+    res.total = len(rows)
+
+    if sort == "distance" and dist is not None:
+        order = np.lexsort((cat.name_rank[rows], dist))
+    elif sort == "relevance" and scores:
+        score_arr = np.array([scores.get(int(r), 0.0) for r in rows])
+        secondary = dist if dist is not None else cat.name_rank[rows].astype(float)
+        order = np.lexsort((secondary, -score_arr))
+    else:
+        order = np.argsort(cat.name_rank[rows], kind="stable")
+    start = (q.page - 1) * q.per_page
+    page_idx = order[start:start + q.per_page]
+    page_rows = rows[page_idx]
+    pks = [int(cat.pks[r]) for r in page_rows]
+    by_pk = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(pks)))} if pks else {}
+    for i, r in zip(page_idx, page_rows):
+        provider = by_pk.get(int(cat.pks[r]))
+        if provider is not None:
+            res.hits.append(Hit(provider, round(float(dist[i]), 1) if dist is not None else None,
+                                scores.get(int(r)) if scores else None))
+    if res.total == 0:
+        res.suggestions = _suggest(q, cat, place, text_rows, corrected)
+    return res
+
+
+def _suggest(q: SearchQuery, cat: Catalog, place: Place | None, text_rows: np.ndarray | None,
+             corrected: str | None) -> Suggestions:
+    """What to try when nothing matched: a wider radius, a filter to drop, a spelling."""
+    s = Suggestions(spelling=corrected)
+    max_radius = current_app.config["MAX_RADIUS"]
+    if place is not None and place.precision != "state":
+        for r in WIDER_RADII:
+            if q.radius < r <= max_radius:
+                n = _count(q, cat, place, r, text_rows)
+                if n:
+                    s.radius = (float(r), n)
+                    break
+    for group, options in q.filters.items():
+        for option in options:
+            rest = tuple(o for o in options if o != option)
+            filters = {g: o for g, o in q.filters.items() if g != group}
+            if rest:
+                filters[group] = rest
+            n = _count(q.with_(filters=filters), cat, place, q.radius, text_rows)
+            if n:
+                s.drop.append((group, option, n))
+    return s
+
+
+def nearby(provider: Provider, limit: int = 5) -> list[Hit]:
+    """The closest other active providers sharing a type of care with ``provider``."""
+    cat = catalog()
+    tax = _taxonomy()
+    types = [o.key for o in tax.tags(provider.code_set).get("type", [])]
+    q = SearchQuery(lat=provider.latitude, lon=provider.longitude, radius=float(current_app.config["MAX_RADIUS"]),
+                    filters={"type": tuple(types)} if types else {}, per_page=limit + 1)
+    hits = [h for h in find_providers(q).hits if h.provider.id != provider.id]
+    return hits[:limit]
+
+
+def init_app(app: Any) -> None:
+    app.extensions["catalog"] = CatalogHolder()

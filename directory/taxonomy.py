@@ -1,0 +1,125 @@
+"""The treatment taxonomy: SAMHSA service codes mapped to the plain-language filters people use.
+
+``data/taxonomy.toml`` holds the groups and options with the codes that mean each; the SAMHSA
+dictionary (``data/samhsa/service-codes.csv``) and ``data/service-codes-extra.csv`` give every code a
+name and let files that carry service *names* be turned back into codes.
+"""
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .normalize import text
+
+
+@dataclass(frozen=True)
+class Option:
+    group: str
+    key: str
+    label: str
+    description: str
+    codes: frozenset[str]
+    canonical: str = ""  # the code a tag word ('detox') stands for in the project's simple CSV
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    label: str
+    description: str
+    options: tuple[Option, ...]
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
+
+
+@dataclass
+class Taxonomy:
+    groups: tuple[Group, ...]
+    code_names: dict[str, str] = field(default_factory=dict)  # code -> service name
+    code_categories: dict[str, str] = field(default_factory=dict)  # code -> category name
+    name_codes: dict[str, str] = field(default_factory=dict)  # folded service name -> code
+
+    @property
+    def options(self) -> list[Option]:
+        """Every option of every group, in a fixed order (the columns of the search catalog)."""
+        return [o for g in self.groups for o in g.options]
+
+    def group(self, key: str) -> Group | None:
+        return next((g for g in self.groups if g.key == key), None)
+
+    def tags(self, codes: set[str]) -> dict[str, list[Option]]:
+        """Return the options a provider with these codes has, by group key (groups with none left out)."""
+        found: dict[str, list[Option]] = {}
+        for g in self.groups:
+            hits = [o for o in g.options if o.codes & codes]
+            if hits:
+                found[g.key] = hits
+        return found
+
+    def code_for_name(self, name: str) -> str | None:
+        """Map a service name as files spell it ('Detoxification '), or an option's key or label, to a code."""
+        folded = fold(name)
+        if folded in self.name_codes:
+            return self.name_codes[folded]
+        if folded.upper() in self.code_names:
+            return folded.upper()
+        for o in self.options:
+            if folded in (o.key, o.key.replace("-", " "), o.label.lower()):
+                return o.canonical or None
+        return None
+
+    def code_label(self, code: str) -> str:
+        return self.code_names.get(code, code)
+
+
+def fold(name: str) -> str:
+    return " ".join(text(name).lower().split())
+
+
+def _read_dictionary(path: Path, tax: Taxonomy) -> None:
+    # utf-8-sig drops the BOM the SAMHSA file starts with; headers are padded with spaces.
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            row = {k.strip(): (v or "") for k, v in row.items() if k}
+            code = row["service_code"].strip().upper()
+            name = text(row["service_name"])
+            if not code:
+                continue
+            tax.code_names.setdefault(code, name or code)
+            tax.code_categories.setdefault(code, text(row["category_name"]))
+            if name:
+                tax.name_codes.setdefault(fold(name), code)
+
+
+def load_taxonomy(data_dir: Path) -> Taxonomy:
+    """Read the taxonomy and code dictionaries from ``data_dir``."""
+    with (data_dir / "taxonomy.toml").open("rb") as f:
+        raw = tomllib.load(f)
+    groups = tuple(
+        Group(
+            key=g["key"],
+            label=g["label"],
+            description=g.get("description", ""),
+            options=tuple(
+                Option(g["key"], o["key"], o["label"], o.get("description", ""),
+                       frozenset(c.upper() for c in o["codes"]), o["codes"][0].upper() if o["codes"] else "")
+                for o in g.get("option", [])
+            ),
+        )
+        for g in raw["group"]
+    )
+    tax = Taxonomy(groups=groups)
+    for path in (data_dir / "samhsa" / "service-codes.csv", data_dir / "service-codes-extra.csv"):
+        if path.exists():
+            _read_dictionary(path, tax)
+    return tax
+
+
+@lru_cache(maxsize=4)
+def taxonomy_for(data_dir: str) -> Taxonomy:
+    """Return the (cached) taxonomy of a data folder."""
+    return load_taxonomy(Path(data_dir))

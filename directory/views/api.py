@@ -1,0 +1,94 @@
+"""The JSON API: the same search as the pages, plus providers by id and the taxonomy."""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import select
+
+from ..db import db
+from ..errors import DirectoryError
+from ..models import Provider
+from ..present import provider_json, results_json
+from ..search.params import parse_query
+from ..search.service import find_providers
+from ..security import csrf, limiter
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)
+
+
+def _api_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
+
+
+limiter.limit(_api_limit)(bp)
+
+
+def json_response(payload: Any, status: int = 200, max_age: int = 60) -> Response:
+    """A JSON response with an ETag (answering If-None-Match with 304) and caching headers."""
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    resp = Response(body, status=status, mimetype="application/json")
+    if status == 200:
+        resp.set_etag(etag)
+        resp.headers["Cache-Control"] = f"public, max-age={max_age}"
+        resp.make_conditional(request)
+    return resp
+
+
+@bp.after_request
+def cors(response: Response) -> Response:
+    origins = current_app.config["CORS_ORIGINS"]
+    if origins:
+        origin = request.headers.get("Origin", "")
+        allowed = [o.strip() for o in origins.split(",")]
+        if "*" in allowed:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        elif origin in allowed:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After, X-RateLimit-Remaining"
+    return response
+
+
+@bp.get("/v1/providers")
+def providers():  # type: ignore[no-untyped-def]
+    tax = current_app.extensions["taxonomy"]
+    query = parse_query(request.args, tax, current_app.config)
+    res = find_providers(query)
+    if res.location_error:
+        err = DirectoryError(res.location_error, 400, "near")
+        payload = err.as_dict()
+        payload["error"]["choices"] = [p.as_dict() for p in res.choices]
+        return json_response(payload, 400)
+    return json_response(results_json(res, tax))
+
+
+@bp.get("/v1/providers/<provider_id>")
+def provider(provider_id: str):  # type: ignore[no-untyped-def]
+    p = db.session.scalar(select(Provider).where(Provider.public_id == provider_id.split("-", 1)[0].lower()))
+    if p is None:
+        raise DirectoryError(f"No provider with id {provider_id[:40]!r}.", 404, "id")
+    return json_response(provider_json(p, current_app.extensions["taxonomy"]))
+
+
+@bp.get("/v1/taxonomy")
+def taxonomy():  # type: ignore[no-untyped-def]
+    tax = current_app.extensions["taxonomy"]
+    return json_response({"groups": [
+        {"key": g.key, "label": g.label, "description": g.description, "options": [
+            {"key": o.key, "label": o.label, "description": o.description, "codes": sorted(o.codes),
+             "code_names": {c: tax.code_label(c) for c in sorted(o.codes)}} for o in g.options]}
+        for g in tax.groups]}, max_age=3600)
+
+
+@bp.get("/")
+def docs():  # type: ignore[no-untyped-def]
+    """A readable page about the API, served from this site."""
+    from flask import render_template
+
+    return render_template("api.html", taxonomy=current_app.extensions["taxonomy"])

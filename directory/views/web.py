@@ -1,0 +1,100 @@
+"""Pages for people: home, search results, provider pages, guides, about."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..db import db
+from ..guides import load_guides
+from ..models import ProblemReport, Provider
+from ..present import address_line, phone_href, phone_text, state_name, tag_groups
+from ..search.params import parse_query
+from ..search.service import find_providers, nearby
+from ..security import limiter
+
+bp = Blueprint("web", __name__)
+
+REPORT_KINDS = [("closed", "This place has closed"), ("phone", "The phone number is wrong"),
+                ("address", "The address is wrong"), ("services", "The services listed are wrong"),
+                ("other", "Something else")]
+
+
+class ReportForm(FlaskForm):
+    kind = SelectField("What is wrong?", choices=REPORT_KINDS, validators=[DataRequired()])
+    message = TextAreaField("Details (optional). Please do not include health information.",
+                            validators=[Length(max=2000)])
+
+
+@bp.app_context_processor
+def helpers() -> dict[str, object]:
+    return {"taxonomy": current_app.extensions["taxonomy"], "phone_href": phone_href, "phone_text": phone_text,
+            "address_line": address_line, "tag_groups": tag_groups, "state_name": state_name}
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    return render_template("home.html", guides=load_guides(current_app.config["DATA_DIR"]))
+
+
+@bp.get("/search")
+def search():  # type: ignore[no-untyped-def]
+    query = parse_query(request.args, current_app.extensions["taxonomy"], current_app.config)
+    results = find_providers(query) if (query.q or query.has_location or query.filters) else None
+    return render_template("search.html", query=query, results=results)
+
+
+def _provider_or_404(path_id: str) -> Provider:
+    public_id = path_id.split("-", 1)[0].lower()
+    provider = db.session.scalar(select(Provider).where(Provider.public_id == public_id))
+    if provider is None:
+        abort(404)
+    return provider
+
+
+@bp.get("/providers/<path_id>")
+def provider(path_id: str):  # type: ignore[no-untyped-def]
+    p = _provider_or_404(path_id)
+    if path_id != p.path_id:
+        return redirect(url_for("web.provider", path_id=p.path_id), 301)
+    sources = [s for s in p.sources]
+    return render_template("provider.html", p=p, nearby=nearby(p) if p.status == "active" else [],
+                           sources=sources, form=ReportForm(), back=request.args.get("back", ""))
+
+
+def _report_limit() -> str:
+    return current_app.config["REPORT_RATE_LIMIT"]
+
+
+@bp.post("/providers/<path_id>/report")
+@limiter.limit(_report_limit, methods=["POST"])
+def report(path_id: str):  # type: ignore[no-untyped-def]
+    p = _provider_or_404(path_id)
+    form = ReportForm()
+    if not form.validate_on_submit():
+        return render_template("provider.html", p=p, nearby=[], sources=p.sources, form=form, back=""), 400
+    db.session.add(ProblemReport(provider_id=p.id, kind=form.kind.data, message=form.message.data or ""))
+    db.session.commit()
+    flash("Thank you. We will check this listing.")
+    return redirect(url_for("web.provider", path_id=p.path_id) + "#report", 303)
+
+
+@bp.get("/guides/")
+def guides():  # type: ignore[no-untyped-def]
+    return render_template("guides.html", guides=load_guides(current_app.config["DATA_DIR"]))
+
+
+@bp.get("/guides/<slug>")
+def guide(slug: str):  # type: ignore[no-untyped-def]
+    all_guides = load_guides(current_app.config["DATA_DIR"])
+    g = next((g for g in all_guides if g.slug == slug), None)
+    if g is None:
+        abort(404)
+    return render_template("guide.html", guide=g, guides=all_guides)
+
+
+@bp.get("/about")
+def about():  # type: ignore[no-untyped-def]
+    return render_template("about.html")

@@ -1,0 +1,26 @@
+"""gunicorn settings for `make run` and production. Access logs are off: the app writes its own
+structured line per request, with the path only, because query strings hold private search terms."""
+import multiprocessing
+import os
+
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+preload_app = False
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+# Request lines (with query strings) are never logged, even on errors.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "directory.access": {"handlers": ["stderr"], "level": os.environ.get("ACCESS_LOG_LEVEL", "INFO"), "propagate": False},
+        "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}

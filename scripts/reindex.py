@@ -1,0 +1,12 @@
+"""Same as `flask --app wsgi directory reindex …`; run `python scripts/reindex.py --help`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from directory.cli import run_command  # noqa: E402
+
+if __name__ == "__main__":
+    run_command("reindex", sys.argv[1:])

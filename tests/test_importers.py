@@ -1,0 +1,158 @@
+"""Each parser on its real file: format detection, counts, known rows, codes and tags."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from directory import importers
+from directory.errors import ImportRefused
+from directory.importers.record import validate
+from directory.taxonomy import Taxonomy
+
+from .conftest import HSDS, REPO, SAMHSA
+
+CA_MAP = REPO / "data" / "maps" / "ca-residential-2025-flattened.toml"
+
+
+def records(app: Flask, path: Path, **options):  # type: ignore[no-untyped-def]
+    tax: Taxonomy = app.extensions["taxonomy"]
+    fmt, rows = importers.parse(path, options.pop("fmt", "auto"), options)
+    out = []
+    for raw in rows:
+        rec, problems = validate(raw, tax)
+        out.append((raw, rec, problems))
+    return fmt, out
+
+
+@pytest.mark.parametrize("name, fmt", [
+    ("locator-export-2022-residential-ed.csv", "samhsa-csv"),
+    ("mental-health-facilities-national.csv", "samhsa-csv"),
+    ("substance-use-facilities-national.csv", "samhsa-csv"),
+    ("nssats-2017-directory-otp.csv", "nssats"),
+    ("locator-api-2019-charlottesville.json", "samhsa-api"),
+])
+def test_formats_are_detected(name: str, fmt: str) -> None:
+    assert importers.detect(SAMHSA / name) == fmt
+
+
+def test_hsds_shapes_are_detected() -> None:
+    for name in ("service_full.json", "organization_full.json", "service_list.json", "service_at_location_full.json"):
+        assert importers.detect(HSDS / "v3-examples" / name) == "hsds", name
+    assert importers.detect(HSDS / "v3-examples" / "csv") == "hsds"
+
+
+def test_locator_download_csv(app: Flask) -> None:
+    fmt, out = records(app, SAMHSA / "locator-export-2022-residential-ed.csv")
+    assert fmt == "samhsa-csv" and len(out) == 168
+    raw, rec, _ = out[0]
+    assert raw.line == 2
+    assert rec.name == "CSB of Middle Georgia" and rec.name2 == "Quentin Price Crisis Stablization Unit"
+    assert rec.phones[0] == {"number": "478-275-6811", "ext": "1177"}
+    assert {"RES", "RTCA", "MH", "CO", "SUMH"} <= set(rec.codes) and "HI" not in rec.codes  # "1", "1.0" and blank flags
+    tags = app.extensions["taxonomy"].tags(set(rec.codes))
+    assert "dual-diagnosis" in [o.key for o in tags["type"]]
+    assert all(r is not None for _, r, _ in out)
+
+
+def test_mental_health_national_fixes_integer_zips_and_na(app: Flask) -> None:
+    _, out = records(app, SAMHSA / "mental-health-facilities-national.csv")
+    assert len(out) == 11375
+    first = out[0][1]
+    assert first.name == "Perspectives Center for Care Inc" and first.zip == "06708" and first.state == "CT"
+    assert {"number": "860-276-3000", "ext": "301"} in first.phones
+    assert first.codes == ["MH"]
+    third = out[2][1]
+    assert third.zip == "06702"  # 6702 with zip4 "NA"
+    assert out[3][1].website == ""  # "http://" alone
+    assert sum(1 for _, r, _ in out if r is None) == 0
+
+
+def test_nssats_directory_keys_become_codes_and_tags(app: Flask) -> None:
+    _, out = records(app, SAMHSA / "nssats-2017-directory-otp.csv")
+    assert len(out) == 1090
+    recs = [r for _, r, _ in out]
+    nw = next(r for r in recs if r.name == "Northwest Alabama Treatment Center")
+    assert {"DT", "OP", "CO", "MM"} <= set(nw.codes)
+    tags = app.extensions["taxonomy"].tags(set(nw.codes))
+    assert {"detox", "outpatient", "dual-diagnosis"} <= {o.key for o in tags["type"]}
+    assert "methadone" in {o.key for o in tags["medication"]}
+    # The file's own counts of key codes, checked against the parsed codes.
+    counts = {c: sum(1 for r in recs if c in r.codes) for c in ("DT", "HI", "RES", "OP", "CO")}
+    assert counts == {"DT": 640, "HI": 41, "RES": 47, "OP": 1057, "CO": 447}
+
+
+def test_locator_api_json_maps_service_names_to_codes(app: Flask) -> None:
+    _, out = records(app, SAMHSA / "locator-api-2019-charlottesville.json")
+    assert len(out) == 30
+    raw, rec, problems = out[0]
+    assert raw.line > 1  # the line where the record starts in the file
+    assert rec.record_key.startswith("811a908f")
+    assert rec.name2 == "Mohr Center" and isinstance(rec.latitude, float)
+    assert {"SA", "RES", "RS", "CBT", "MD"} <= set(rec.codes)
+    assert not [p for p in problems if p.field == "services"]
+
+
+def test_mapped_json_with_a_mapping_file(app: Flask) -> None:
+    fmt, out = records(app, SAMHSA / "ca-residential-2025-flattened.json", map=CA_MAP)
+    assert fmt == "mapped" and len(out) == 478
+    rec = out[0][1]
+    assert rec.name == "Veterans Alcoholic Rehab Prog (VARP)" and rec.street == "" and rec.zip == "92225"
+    assert {"RES", "RL", "RS", "HH", "SUMH"} <= set(rec.codes)
+    assert all(r is not None for _, r, _ in out)
+
+
+def test_hsds_examples_are_read_and_their_fictional_places_rejected_with_reasons(app: Flask) -> None:
+    for path in (HSDS / "v3-examples" / "service_full.json", HSDS / "v3-examples" / "csv"):
+        fmt, out = records(app, path)
+        assert fmt == "hsds" and len(out) >= 1
+        raw, rec, problems = out[0]
+        assert raw.fields["name"] == "Community Counselling"
+        assert rec is None  # the example is in "MyCity, MyState" at latitude 100: not a US place
+        assert any(p.field == "latitude" and "no location" in p.reason for p in problems)
+
+
+def test_simple_csv_template_tags_as_words(app: Flask, tmp_path: Path) -> None:
+    f = tmp_path / "mine.csv"
+    f.write_text("id,name,street,city,state,zip,phone,website,tags\n"
+                 "A1,Hope House,1 Main St,Waterbury,CT,06708,203-555-0100 x12,hopehouse.org,detox; Dual diagnosis; Medicaid\n")
+    fmt, out = records(app, f)
+    assert fmt == "csv"
+    rec = out[0][1]
+    assert rec.geo_precision == "zip" and rec.website == "http://hopehouse.org"
+    tags = app.extensions["taxonomy"].tags(set(rec.codes))
+    assert {"detox", "dual-diagnosis"} <= {o.key for o in tags["type"]} and "payment" in tags
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary"),
+    ("name;city;tags\nA;B;C\n".encode(), "one column"),
+    ("name,city,tags\nCaf\xe9,B,C\n".encode("latin-1"), "UTF-8"),
+    (b"a,b,c\n1,2,3\n", "unknown format"),
+])
+def test_unreadable_files_are_refused_with_a_reason(app: Flask, tmp_path: Path, content: bytes, reason: str) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_bytes(content)
+    with pytest.raises(ImportRefused) as e:
+        records(app, f)
+    assert reason in e.value.reason and e.value.line >= 1
+
+
+def test_bad_rows_are_rejected_with_field_and_reason(app: Flask, tmp_path: Path) -> None:
+    f = tmp_path / "rows.csv"
+    f.write_text("name,street,city,state,zip,latitude,longitude,tags\n"
+                 ",1 Main St,Waterbury,CT,06708,,,detox\n"
+                 "=cmd|' /C calc'!A0,1 Main St,Waterbury,CT,06708,,,detox\n"
+                 "Nowhere Clinic,,,ZZ,,,,\n"
+                 "Swapped,,,CT,06708,-73.06,41.55,\n"
+                 "Abroad,,,,,51.5,-0.12,\n")
+    _, out = records(app, f)
+    by_line = {raw.line: (rec, problems) for raw, rec, problems in out}
+    assert by_line[2][0] is None and by_line[2][1][0].field == "name"
+    assert by_line[3][0] is None and "formula" in by_line[3][1][0].reason
+    assert by_line[4][0] is None and {p.field for p in by_line[4][1]} >= {"state", "latitude"}
+    swapped = by_line[5][0]
+    assert swapped is not None and swapped.latitude == 41.55 and any("swapped" in p.reason for p in by_line[5][1])
+    assert by_line[6][0] is None  # outside the US and nothing else to place it by
