@@ -1,0 +1,170 @@
+"""The one search service on the national data: location, text, synonyms, typos, filters and facets."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from directory.db import db
+from directory.models import Provider
+from directory.search.params import SearchQuery, parse_query
+from directory.search.service import find_providers
+
+
+def search(app: Flask, **args: Any):  # type: ignore[no-untyped-def]
+    return find_providers(parse_query(args, app.extensions["taxonomy"], app.config))
+
+
+def all_ids(app: Flask, **args: Any) -> list[str]:
+    """Every result's public id, in order, across all pages."""
+    ids, page = [], 1
+    while True:
+        res = search(app, per_page=100, page=page, **args)
+        ids += [h.provider.public_id for h in res.hits]
+        if page >= res.pages:
+            return ids
+        page += 1
+
+
+def miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Independent great-circle distance (spherical law of cosines, not the service's haversine)."""
+    a, b, d = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
+    c = math.sin(a) * math.sin(b) + math.cos(a) * math.cos(b) * math.cos(d)
+    return 3958.7613 * math.acos(max(-1.0, min(1.0, c)))
+
+
+@pytest.mark.parametrize("near, radius", [("06708", 25), ("Charlottesville, VA", 10), ("59001", 100), ("10001", 5)])
+def test_location_results_match_an_independent_distance_scan(national: Flask, near: str, radius: int) -> None:
+    res = search(national, near=near, radius=radius)
+    lat, lon = res.location.latitude, res.location.longitude
+    expected = {}
+    for pid, plat, plon in db.session.execute(select(Provider.public_id, Provider.latitude, Provider.longitude)
+                                               .where(Provider.status == "active")):
+        d = miles(lat, lon, plat, plon)
+        if d <= radius - 1e-6:
+            expected[pid] = d
+        elif d <= radius + 1e-6:
+            expected.setdefault(pid, d)  # on the boundary either answer is right
+    got = all_ids(national, near=near, radius=radius)
+    assert set(got) <= set(expected) and len(set(expected) - set(got)) <= sum(
+        1 for d in expected.values() if abs(d - radius) < 1e-6)
+    assert len(got) == res.total > 0
+    distances = [h.distance for h in search(national, near=near, radius=radius, per_page=100).hits]
+    assert distances == sorted(distances)
+    for h in res.hits:
+        assert abs(h.distance - round(expected[h.provider.public_id], 1)) <= 0.051
+
+
+def test_city_and_its_zip_find_the_same_providers_near_the_centre(national: Flask) -> None:
+    by_city = set(all_ids(national, near="Waterbury, CT", radius=5))
+    by_zip = set(all_ids(national, near="06702", radius=5))
+    assert len(by_city & by_zip) >= 0.8 * max(len(by_city), len(by_zip)) > 10
+
+
+def test_synonyms_find_what_people_mean(national: Flask) -> None:
+    tax = national.extensions["taxonomy"]
+    bup = tax.group("medication").option("buprenorphine").codes
+    res = search(national, q="suboxone", per_page=100)
+    assert res.total > 500
+    names = lambda p: f"{p.name} {p.name2}".lower()  # noqa: E731
+    assert all(bup & h.provider.code_set or "suboxone" in names(h.provider) or "buprenorphine" in names(h.provider)
+               for h in res.hits)
+    rehab = search(national, q="rehab", near="Charlottesville, VA", radius=50, per_page=100)
+    residential = tax.group("setting").option("residential").codes
+    assert any(residential & h.provider.code_set for h in rehab.hits)
+    co = search(national, q="co-occurring")
+    assert co.total == search(national, q="dual diagnosis").total > 100
+
+
+def test_typos_are_fixed_and_said(national: Flask) -> None:
+    typo = search(national, q="detoks")
+    assert typo.did_you_mean == "detox" and typo.total == search(national, q="detox").total > 0
+    bup = search(national, q="buprenorphene")
+    assert bup.did_you_mean == "buprenorphine" and bup.total > 0
+    name = search(national, q="Alethia House")
+    assert name.did_you_mean == "aletheia house"
+    assert any(h.provider.name == "Aletheia House" for h in name.hits)
+
+
+def test_real_provider_names_are_found(national: Flask) -> None:
+    res = search(national, q="Region Ten Mohr Center")
+    assert res.hits and res.hits[0].provider.name2 == "Mohr Center"
+
+
+def test_or_within_a_group_and_across_groups(national: Flask) -> None:
+    near = {"near": "Charlottesville, VA", "radius": 100}
+    detox = set(all_ids(national, type="detox", **near))
+    inpatient = set(all_ids(national, type="inpatient", **near))
+    either = set(all_ids(national, type=["detox", "inpatient"], **near))
+    assert either == detox | inpatient and detox and inpatient
+    both_groups = set(all_ids(national, type=["detox", "inpatient"], payment="medicaid", **near))
+    medicaid = set(all_ids(national, payment="medicaid", **near))
+    assert both_groups == either & medicaid
+
+
+def test_facet_counts_equal_the_results_of_choosing_that_option(national: Flask) -> None:
+    base = {"near": "06708", "radius": 50, "payment": "medicaid"}
+    res = search(national, **base)
+    for group in ("type", "medication", "age"):
+        for option, count in res.facets[group].items():
+            assert search(national, **{**base, group: option}).total == count, (group, option)
+    # Within the payment group the other payment options are counted without the payment filter.
+    assert res.facets["payment"]["medicare"] == search(national, near="06708", radius=50, payment="medicare").total
+
+
+def test_ambiguous_and_unknown_places(national: Flask) -> None:
+    res = search(national, near="Springfield")
+    assert res.total == 0 and len(res.choices) > 10 and "more than one" in res.location_error
+    unknown = search(national, near="Atlantis Under The Sea")
+    assert unknown.choices == [] and "could not find" in unknown.location_error
+
+
+def test_state_search_filters_by_state(national: Flask) -> None:
+    res = search(national, near="Vermont", per_page=100)
+    assert res.total > 20 and all(h.provider.state == "VT" for h in res.hits)
+
+
+def test_empty_results_suggest_a_wider_radius_and_a_filter_to_drop(national: Flask) -> None:
+    res = search(national, near="82001", radius=5, type="detox")
+    assert res.total == 0
+    miles_, count = res.suggestions.radius
+    assert miles_ > 5 and count == search(national, near="82001", radius=miles_, type="detox").total > 0
+    dropped = {(g, o): n for g, o, n in res.suggestions.drop}
+    assert dropped.get(("type", "detox")) == search(national, near="82001", radius=5).total > 0
+
+
+@pytest.mark.parametrize("args, parameter", [
+    ({"radius": "0", "near": "06708"}, "radius"), ({"radius": "10000", "near": "06708"}, "radius"),
+    ({"lat": "91", "lon": "0"}, "lat"), ({"lat": "40"}, "lon"), ({"page": "-1"}, "page"), ({"page": "x"}, "page"),
+    ({"q": "x" * 10_000}, "q"), ({"type": "spa"}, "type"), ({"sort": "random"}, "sort"),
+    ({"radius": "nan", "near": "06708"}, "radius"), ({"per_page": "0"}, "per_page"),
+])
+def test_bad_parameters_are_400s_that_name_them(client: Any, args: dict[str, str], parameter: str) -> None:
+    for path in ("/api/v1/providers", "/search"):
+        resp = client.get(path, query_string=args)
+        assert resp.status_code == 400, (path, args)
+        if path.startswith("/api"):
+            assert resp.get_json()["error"]["parameter"] == parameter
+        else:
+            assert parameter.encode() in resp.data
+
+
+@pytest.mark.parametrize("q", ["name:(", "*", '"', "AND OR NOT", "detox~2", "[a TO z]", "\\", "<script>", "%00", "???"])
+def test_query_syntax_is_just_text(client: Any, q: str) -> None:
+    assert client.get("/api/v1/providers", query_string={"q": q}).status_code == 200
+    assert client.get("/search", query_string={"q": q}).status_code == 200
+
+
+def test_per_page_is_capped_and_pages_past_the_end_are_empty(national: Flask) -> None:
+    res = search(national, near="06708", per_page=1000)
+    assert res.query.per_page == 100 and len(res.hits) == 100
+    past = search(national, near="06708", page=999)
+    assert past.hits == [] and past.total == res.total
+
+
+def test_service_takes_a_plain_query_object(national: Flask) -> None:
+    res = find_providers(SearchQuery(lat=41.55, lon=-73.06, radius=10, filters={"type": ("detox",)}))
+    assert res.sort == "distance" and res.total == search(national, lat=41.55, lon=-73.06, radius=10, type="detox").total
