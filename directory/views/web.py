@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..db import db
@@ -23,7 +24,8 @@ REPORT_KINDS = [("closed", "This place has closed"), ("phone", "The phone number
 
 
 class ReportForm(FlaskForm):
-    kind = SelectField("What is wrong?", choices=REPORT_KINDS, validators=[DataRequired()])
+    kind = SelectField("What is wrong?", choices=[SelectChoice(v, label) for v, label in REPORT_KINDS],
+                       validators=[DataRequired()])
     message = TextAreaField("Details (optional). Please do not include health information.",
                             validators=[Length(max=2000)])
 
@@ -36,7 +38,9 @@ def helpers() -> dict[str, object]:
 
 @bp.get("/")
 def home():  # type: ignore[no-untyped-def]
-    return render_template("home.html", guides=load_guides(current_app.config["DATA_DIR"]))
+    from ..search.service import catalog
+
+    return render_template("home.html", guides=load_guides(current_app.config["DATA_DIR"]), providers=len(catalog()))
 
 
 @bp.get("/search")
