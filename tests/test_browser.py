@@ -1,0 +1,220 @@
+"""Real-browser tests: Playwright driving Debian's Chromium against the app on a loopback port.
+
+Screenshots of every page type at phone (390 px) and desktop (1280 px) widths are kept in
+``test-artifacts/`` for people to look at.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.conftest import REPO, make_app
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = REPO / "test-artifacts"
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def serve(app: Flask) -> tuple[str, Any]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}", server
+
+
+@pytest.fixture(scope="module")
+def base_url(national_app: Flask) -> Iterator[str]:
+    url, server = serve(national_app)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run the tests with `make test`, which installs it")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def new_page(browser: Any, width: int = 1280, **options: Any) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": 900}, **options)
+    return context.new_page()
+
+
+def test_search_by_zip_and_type_to_a_provider_and_back(browser: Any, base_url: str) -> None:
+    page = new_page(browser)
+    page.goto(base_url + "/")
+    page.get_by_label("Where?").fill("06708")
+    page.get_by_label("Detox").check()
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"/search\?"))
+    status = page.locator("#result-count")
+    assert re.search(r"\d+ places? within 25 miles of Waterbury", status.inner_text())
+    page.get_by_label("Medicaid").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"payment=medicaid"))
+    results_url = page.url
+    first = page.locator("ol.cards li h2 a").first
+    name = first.inner_text()
+    first.click()
+    assert page.locator("h1").inner_text() == name
+    assert page.locator("a[href^='tel:']").count() >= 3  # crisis lines and the provider's phone
+    page.get_by_role("link", name="Back to results").click()
+    assert parse_qs(urlparse(page.url).query) == parse_qs(urlparse(results_url).query)
+    assert page.get_by_label("Detox").first.is_checked()
+    page.context.close()
+
+
+def test_the_same_works_with_javascript_off(browser: Any, base_url: str) -> None:
+    page = new_page(browser, java_script_enabled=False)
+    page.goto(base_url + "/")
+    assert page.get_by_role("button", name="Use my location").count() == 0 or not page.get_by_text("Use my location").is_visible()
+    page.get_by_label("Where?").fill("Waterbury, CT")
+    page.get_by_label("Outpatient").check()
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"type=outpatient"))
+    assert "Waterbury" in page.locator("#result-count").inner_text()
+    page.locator("ol.cards li h2 a").first.click()
+    assert page.locator("section.contact").is_visible()
+    page.context.close()
+
+
+def test_keyboard_only_search_reaches_a_phone_link(browser: Any, base_url: str) -> None:
+    page = new_page(browser, width=390)
+    page.goto(base_url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    page.keyboard.press("Enter")
+    for _ in range(30):  # tab forward to the place field
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "near":
+            break
+    page.keyboard.type("22902")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"near=22902"))
+    for _ in range(200):  # tab to the first result, open it
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('ol.cards')"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/providers/"))
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        href = page.evaluate("document.activeElement.getAttribute('href') || ''")
+        if href.startswith("tel:") and page.evaluate("!!document.activeElement.closest('section.contact')"):
+            break
+    else:
+        pytest.fail("no provider phone link reachable by keyboard")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # visible focus
+    page.context.close()
+
+
+PAGE_TYPES = {"home": "/", "results": "/search?near=06708&type=detox", "empty": "/search?near=82001&radius=5&type=detox",
+              "choices": "/search?near=Springfield", "guides": "/guides/", "guide": "/guides/detox",
+              "about": "/about", "api": "/api/", "error": "/search?radius=0"}
+
+
+def _provider_path(browser: Any, base_url: str) -> str:
+    page = new_page(browser)
+    page.goto(base_url + "/search?near=22902")
+    href = page.locator("ol.cards li h2 a").first.get_attribute("href")
+    page.context.close()
+    return href.split("?")[0]
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_pages_load_nothing_from_other_hosts_stay_small_and_look_right(browser: Any, base_url: str, width: int) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    pages = {**PAGE_TYPES, "provider": _provider_path(browser, base_url)}
+    page = new_page(browser, width=width)
+    requests: list[str] = []
+    sizes: list[int] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("response", lambda r: sizes.append(len(r.body()) if r.status < 300 else 0))
+    for kind, path in pages.items():
+        requests.clear()
+        sizes.clear()
+        page.goto(base_url + path, wait_until="networkidle")
+        page.screenshot(path=str(ARTIFACTS / f"{kind}-{width}.png"), full_page=True)
+        others = [u for u in requests if not u.startswith(base_url) and not u.startswith("data:")]
+        assert others == [], (kind, others)
+        assert sum(sizes) < 60_000, (kind, sum(sizes))
+        assert page.locator("aside.crisis").is_visible()
+        # Nothing wider than the screen on a phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, kind
+    page.context.close()
+
+
+def test_axe_finds_no_accessibility_violations(browser: Any, base_url: str) -> None:
+    pages = {**PAGE_TYPES, "provider": _provider_path(browser, base_url)}
+    axe = AXE.read_text()
+    report = {}
+    for width in (390, 1280):
+        page = new_page(browser, width=width, bypass_csp=True)  # axe is injected as a script for the test only
+        for kind, path in pages.items():
+            page.goto(base_url + path)
+            page.add_script_tag(content=axe)
+            result = page.evaluate("""async () => {
+                const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}});
+                return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+            }""")
+            report[f"{kind}@{width}"] = result
+        page.context.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "axe.json").write_text(json.dumps(report, indent=1))
+    assert {k: v for k, v in report.items() if v} == {}
+
+
+def test_use_my_location_rounds_coordinates_before_sending(browser: Any, base_url: str) -> None:
+    context = browser.new_context(geolocation={"latitude": 38.031234, "longitude": -78.478765},
+                                  permissions=["geolocation"])
+    page = context.new_page()
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url))
+    page.goto(base_url + "/")
+    page.get_by_role("button", name="Use my location").click()
+    page.wait_for_url(re.compile(r"lat="))
+    query = parse_qs(urlparse(page.url).query)
+    assert (query["lat"], query["lon"]) == (["38.03"], ["-78.48"])
+    assert not any("38.0312" in u or "78.4787" in u for u in sent)
+    assert "places" in page.locator("#result-count").inner_text()
+    context.close()
+
+
+def test_markup_in_a_provider_name_runs_nothing(browser: Any, tmp_path: Path) -> None:
+    from directory.loader import import_file
+
+    f = tmp_path / "xss.csv"
+    f.write_text('id,name,name2,street,city,state,zip,tags\n'
+                 'x1,"<img src=x onerror=alert(1)>","<script>alert(2)</script>",1 Main St,Waterbury,CT,06708,detox\n')
+    app = make_app(tmp_path / "app")
+    with app.app_context():
+        import_file(f)
+    url, server = serve(app)
+    page = new_page(browser)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url + "/search?near=06708")
+    assert page.locator("ol.cards li h2 a").first.inner_text() == "<img src=x onerror=alert(1)>"
+    page.locator("ol.cards li h2 a").first.click()
+    assert page.locator("h1").inner_text() == "<img src=x onerror=alert(1)>"
+    assert page.locator("img").count() == 0 and dialogs == []
+    page.context.close()
+    server.shutdown()
