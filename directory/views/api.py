@@ -92,3 +92,11 @@ def docs():  # type: ignore[no-untyped-def]
     from flask import render_template
 
     return render_template("api.html", taxonomy=current_app.extensions["taxonomy"])
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    """The OpenAPI 3.1 description of this API."""
+    from ..openapi import openapi_document
+
+    return json_response(openapi_document(current_app.extensions["taxonomy"], current_app.config), max_age=3600)

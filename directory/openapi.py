@@ -1,0 +1,120 @@
+"""The OpenAPI 3.1 description of the JSON API, built from the taxonomy so filter enums never drift."""
+from __future__ import annotations
+
+from typing import Any
+
+from .taxonomy import Taxonomy
+
+NULLABLE_STR = {"type": ["string", "null"]}
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _search_parameters(tax: Taxonomy, config: dict[str, Any]) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": "q", "in": "query", "description": "Words to search for in names and services (synonyms and small typos understood).",
+         "schema": {"type": "string", "maxLength": config["MAX_QUERY_LENGTH"]}},
+        {"name": "near", "in": "query", "description": "A ZIP code, 'City, ST', a state, or 'lat,lon'.",
+         "schema": {"type": "string", "maxLength": 200}},
+        {"name": "lat", "in": "query", "description": "Latitude (with lon).", "schema": {"type": "number", "minimum": -90, "maximum": 90}},
+        {"name": "lon", "in": "query", "description": "Longitude (with lat).", "schema": {"type": "number", "minimum": -180, "maximum": 180}},
+        {"name": "radius", "in": "query", "description": "Miles around the place.",
+         "schema": {"type": "number", "minimum": 1, "maximum": config["MAX_RADIUS"], "default": config["DEFAULT_RADIUS"]}},
+    ]
+    for g in tax.groups:
+        params.append({"name": g.key, "in": "query", "style": "form", "explode": True,
+                       "description": f"{g.label}: any of these (OR); different groups combine with AND.",
+                       "schema": {"type": "array", "items": {"type": "string", "enum": [o.key for o in g.options]}}})
+    params += [
+        {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["distance", "relevance", "name"]},
+         "description": "Default: distance when a place is given, else relevance."},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1}},
+        {"name": "per_page", "in": "query", "description": f"Results per page (more than {config['MAX_PER_PAGE']} is capped).",
+         "schema": {"type": "integer", "minimum": 1, "default": config["PER_PAGE"]}},
+    ]
+    return params
+
+
+def _schemas(tax: Taxonomy) -> dict[str, Any]:
+    tags = {"type": "object", "additionalProperties": False,
+            "properties": {g.key: {"type": "array", "items": {"type": "string", "enum": [o.key for o in g.options]}}
+                           for g in tax.groups}}
+    facets = {"type": "object", "required": [g.key for g in tax.groups], "additionalProperties": False,
+              "properties": {g.key: {"type": "object", "additionalProperties": False, "required": [o.key for o in g.options],
+                                     "properties": {o.key: {"type": "integer", "minimum": 0} for o in g.options}}
+                             for g in tax.groups}}
+    return {
+        "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+            "type": "object", "required": ["status", "message", "parameter"],
+            "properties": {"status": {"type": "integer"}, "message": {"type": "string"}, "parameter": NULLABLE_STR,
+                           "choices": {"type": "array", "items": {"$ref": "#/components/schemas/Place"}}}}}},
+        "Place": {"type": "object", "required": ["name", "latitude", "longitude", "precision"],
+                  "properties": {"name": {"type": "string"}, "latitude": {"type": "number"}, "longitude": {"type": "number"},
+                                 "precision": {"type": "string", "enum": ["point", "address", "zip", "city", "state"]},
+                                 "state": {"type": "string"}, "radius_miles": {"type": ["number", "null"]}}},
+        "Phone": {"type": "object", "required": ["number", "extension"],
+                  "properties": {"number": {"type": "string", "pattern": r"^\d{3}-\d{3}-\d{4}$"}, "extension": NULLABLE_STR}},
+        "Provider": {"type": "object", "required": ["id", "name", "latitude", "longitude", "phones", "tags", "url", "updated"],
+                     "properties": {
+                         "id": {"type": "string"}, "name": {"type": "string"}, "name2": NULLABLE_STR,
+                         "street": NULLABLE_STR, "street2": NULLABLE_STR, "city": NULLABLE_STR, "state": NULLABLE_STR,
+                         "zip": NULLABLE_STR, "latitude": {"type": "number"}, "longitude": {"type": "number"},
+                         "location_precision": {"type": "string", "enum": ["exact", "address", "zip", "city"]},
+                         "distance_miles": {"type": "number", "minimum": 0},
+                         "phones": {"type": "array", "items": {"$ref": "#/components/schemas/Phone"}},
+                         "website": NULLABLE_STR, "tags": tags, "codes": {"type": "array", "items": {"type": "string"}},
+                         "url": {"type": "string", "format": "uri"}, "updated": {"type": "string", "format": "date"},
+                         "status": {"type": "string", "enum": ["active", "retired"]}}},
+        "SearchResults": {"type": "object", "required": ["total", "page", "per_page", "results", "facets", "location"],
+                          "properties": {
+                              "total": {"type": "integer", "minimum": 0}, "page": {"type": "integer", "minimum": 1},
+                              "per_page": {"type": "integer", "minimum": 1}, "pages": {"type": "integer", "minimum": 1},
+                              "sort": {"type": "string", "enum": ["distance", "relevance", "name"]},
+                              "results": {"type": "array", "items": {"$ref": "#/components/schemas/Provider"}},
+                              "facets": facets,
+                              "location": {"oneOf": [{"$ref": "#/components/schemas/Place"}, {"type": "null"}]},
+                              "did_you_mean": NULLABLE_STR,
+                              "suggestions": {"type": "object", "properties": {
+                                  "radius": {"type": ["object", "null"]}, "drop_filters": {"type": "array"},
+                                  "spelling": NULLABLE_STR}}}},
+        "Taxonomy": {"type": "object", "required": ["groups"], "properties": {"groups": {"type": "array", "items": {
+            "type": "object", "required": ["key", "label", "options"], "properties": {
+                "key": {"type": "string"}, "label": {"type": "string"}, "description": {"type": "string"},
+                "options": {"type": "array", "items": {"type": "object", "required": ["key", "label", "codes"]}}}}}}},
+    }
+
+
+def openapi_document(tax: Taxonomy, config: dict[str, Any], extra_paths: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document for this API."""
+    common = {"400": _error_response("A parameter is not valid; `parameter` names it."),
+              "429": _error_response("Too many requests; see Retry-After.")}
+    paths: dict[str, Any] = {
+        "/api/v1/providers": {"get": {
+            "operationId": "searchProviders", "summary": "Search providers by text, place and filters.",
+            "parameters": _search_parameters(tax, config),
+            "responses": {"200": {"description": "Results with facets.", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/SearchResults"}}}}, **common}}},
+        "/api/v1/providers/{id}": {"get": {
+            "operationId": "getProvider", "summary": "One provider by its permanent id.",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 200}}],
+            "responses": {"200": {"description": "The provider.", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Provider"}}}},
+                "404": _error_response("No provider with that id."), **common}}},
+        "/api/v1/taxonomy": {"get": {
+            "operationId": "getTaxonomy", "summary": "Filter groups and options, with their SAMHSA codes.",
+            "responses": {"200": {"description": "The taxonomy.", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Taxonomy"}}}}, "429": common["429"]}}},
+    }
+    paths.update(extra_paths or {})
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Treatment Finder API", "version": "1.0.0",
+                 "description": "Read-only search over US addiction treatment providers (SAMHSA public data). "
+                                "Errors are JSON with the status, a message and the parameter at fault.",
+                 "license": {"name": "Data: public domain (SAMHSA)", "identifier": "CC0-1.0"}},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {"schemas": _schemas(tax)},
+    }
