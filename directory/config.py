@@ -24,6 +24,7 @@ class Setting:
 SETTINGS: list[Setting] = [
     Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens; required outside debug/testing (`make run` makes one in the instance folder)."),
     Setting("DATABASE_URL", None, "SQLAlchemy URL; empty means SQLite at `instance/directory.sqlite3`."),
+    Setting("AUTO_MIGRATE", True, "Apply database migrations at start (off: run `flask --app wsgi db upgrade` yourself)."),
     Setting("INDEX_DIR", None, "Folder of the Whoosh full-text index; empty means `instance/index`."),
     Setting("DATA_DIR", str(DATA_DIR), "Folder holding the taxonomy, synonyms, guides and bundled SAMHSA files."),
     Setting("GEOCODER", "offline", "`offline` (bundled ZIP gazetteer, no network) or `nominatim` (online, for street addresses)."),

@@ -1,9 +1,12 @@
 """The SQLAlchemy extension object and the schema set-up command."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -13,6 +16,8 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+migrate = Migrate(directory=str(Path(__file__).resolve().parent / "migrations"))
+MIGRATION_LOCK = 7_310_001  # PostgreSQL advisory lock id: one process migrates at a time
 
 
 @event.listens_for(Engine, "connect")
@@ -27,14 +32,28 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignor
 
 
 def init_db() -> None:
-    """Create any missing tables."""
+    """Bring the schema up to the latest migration (PostgreSQL: under an advisory lock, so that
+    several workers or nodes starting together do not race)."""
+    from flask_migrate import upgrade
+
     from . import models  # noqa: F401  (registers the tables)
 
-    db.create_all()
+    if db.engine.dialect.name != "postgresql":
+        upgrade()
+        return
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
+        try:
+            upgrade()
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
+            conn.commit()
 
 
 def init_app(app: Flask) -> None:
-    """Bind the extension and create tables on first use."""
+    """Bind the extension and the migrations; migrate on start unless AUTO_MIGRATE is off."""
     db.init_app(app)
-    with app.app_context():
-        init_db()
+    migrate.init_app(app, db)
+    if app.config["AUTO_MIGRATE"]:
+        with app.app_context():
+            init_db()

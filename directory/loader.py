@@ -149,10 +149,12 @@ def import_file(path: Path, *, fmt: str = "auto", source: str | None = None, map
     tax: Taxonomy = current_app.extensions["taxonomy"]
     options = {"map": map_file, "add_codes": list(add_codes), "source_date": source_date}
     records: list[ProviderRecord] = []
+    last_line = 0
     try:
         report.format, rows = importers.parse(path, fmt, options)
         for raw in rows:
             report.rows += 1
+            last_line = raw.line
             record, problems = validate(raw, tax)
             report.problems += problems
             if record is None:
@@ -162,9 +164,17 @@ def import_file(path: Path, *, fmt: str = "auto", source: str | None = None, map
                 records.append(record)
             if progress:
                 progress(1)
+        if not report.rows:  # with --replace, an empty list would retire the whole source
+            raise ImportRefused(str(path), 1, "no records: the file has no data rows")
     except ImportRefused as e:
         report.refused = e.reason
         report.problems.insert(0, Problem(e.line, "", e.reason))
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+    except Exception as e:  # a reader choking on an odd shape refuses the file instead of crashing
+        current_app.logger.exception("reading %s failed near line %s", path, last_line)
+        report.refused = f"could not read the file near line {max(last_line, 1)}: {type(e).__name__}: {e}"
+        report.problems.insert(0, Problem(max(last_line, 1), "", report.refused))
         report.seconds = round(time.perf_counter() - started, 3)
         return report
     report.warnings = sum(1 for p in report.problems if p.severity == "warning")

@@ -24,11 +24,12 @@ STATE_BY_NAME = {name.lower(): code for code, name in STATES.items()}
 STATE_BY_NAME.update({"virgin islands": "VI", "washington dc": "DC", "washington d.c.": "DC"})
 
 EMPTY = {"", "na", "n/a", "nan", "none", "null", "http://", "https://"}
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"[\s\x00-\x1f\x7f]+")  # control characters too: PostgreSQL refuses NUL in text
 _PHONE = re.compile(r"^\D*(\+?1[\s.-]*)?\(?(\d{3})\)?[\s.-]*(\d{3})[\s.-]*(\d{4})\s*(?:(?:x|ext\.?|extension|#)\s*(\d{1,6}))?\D*$", re.I)
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d+)?$", re.I)
 # Spreadsheet formula prefixes: a cell starting with these can run code when an admin opens an export.
-FORMULA = re.compile(r"^\s*[=+@\-]\s*[A-Za-z(]|^\s*=")
+# '+' and '-' start formulas too ("+1+cmd|' /C calc'!A0"), unless only digits and punctuation follow.
+FORMULA = re.compile(r"^\s*[=@]|^\s*[+\-](?![\d\s().,/-]*$)")
 
 
 def text(value: object) -> str:

@@ -1,14 +1,19 @@
 """Read CSV and JSON files defensively, with line numbers, turning every failure into ImportRefused."""
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import ImportRefused
 
 MAX_FIELD = 100_000  # characters in one CSV cell; longer cells refuse the file at that line
+MAX_LINE = 1_000_000  # characters in one physical line (a 100 MB line of short cells is not a provider list)
+MAX_COLUMNS = 2_000  # columns in a CSV header (the widest SAMHSA export has about 200)
 
 
 def sniff_text(path: Path, size: int = 65536) -> str:
@@ -17,8 +22,11 @@ def sniff_text(path: Path, size: int = 65536) -> str:
         head = f.read(size)
     if not head.strip():
         raise ImportRefused(str(path), 1, "the file is empty")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(head):
+        raise ImportRefused(str(path), 1, "UTF-16 text, not UTF-8; save the file as UTF-8 and try again")
     if b"\x00" in head:
-        raise ImportRefused(str(path), 1, "the file is binary (it contains NUL bytes), not CSV or JSON")
+        line = head[: head.index(b"\x00")].count(b"\n") + 1
+        raise ImportRefused(str(path), line, "the file is binary (it contains NUL bytes), not CSV or JSON")
     try:
         return head.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -28,37 +36,100 @@ def sniff_text(path: Path, size: int = 65536) -> str:
         raise ImportRefused(str(path), line, "not UTF-8 text; save the file as UTF-8 and try again") from None
 
 
+def _looks_utf16(head: bytes) -> bool:
+    # ASCII text in UTF-16 without a byte-order mark: every other byte is NUL.
+    pairs = len(head) // 2
+    return pairs >= 8 and max(head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)) > 0.9 * pairs
+
+
+def _bad_byte_line(path: Path) -> int:
+    """Return the line of the first byte that is not UTF-8 (the text reader decodes ahead of the rows)."""
+    data = path.read_bytes()
+    data = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return data[: e.start].count(b"\n") + 1
+    return 1
+
+
+class _Tap:
+    """Feed a file's lines to a csv.reader, keeping the raw lines of the row being read."""
+
+    def __init__(self, file: str, lines: Iterator[str]) -> None:
+        self.file = file
+        self.lines = lines
+        self.taken: list[str] = []
+        self.line = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.line += 1
+        if len(line) > MAX_LINE:
+            raise ImportRefused(self.file, self.line, f"line longer than {MAX_LINE:,} characters: not a provider list")
+        self.taken.append(line)
+        return line
+
+
+def _ends_inside_quotes(raw: str) -> bool:
+    """True when a row's raw text opens a quoted cell it never closes (the file was cut short)."""
+    try:
+        for _ in csv.reader(io.StringIO(raw, newline=""), strict=True):
+            pass
+    except csv.Error as e:
+        return "unexpected end of data" in str(e)
+    return False
+
+
 def csv_rows(path: Path, required: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line where the row starts, row) for each data row of a UTF-8 CSV file."""
     csv.field_size_limit(MAX_FIELD)
     file = str(path)
     with path.open(encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f)
+        tap = _Tap(file, f)
+        reader = csv.reader(tap)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise ImportRefused(file, 1, "the file is empty") from None
-        except (csv.Error, UnicodeDecodeError) as e:
+        except UnicodeDecodeError:
+            raise ImportRefused(file, _bad_byte_line(path), "not UTF-8 text; save the file as UTF-8 and try again") from None
+        except csv.Error as e:
             raise ImportRefused(file, 1, f"unreadable header: {e}") from None
         if len(header) < 2:
             raise ImportRefused(file, 1, "the header has one column: is the file comma-separated?")
+        if len(header) > MAX_COLUMNS:
+            raise ImportRefused(file, 1, f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
         missing = [c for c in required if c not in header]
         if missing:
             raise ImportRefused(file, 1, f"missing column(s): {', '.join(missing)}")
         if len(set(header)) != len(header):
-            dupes = sorted({h for h in header if header.count(h) > 1 and h})
+            dupes = sorted(h for h, count in Counter(header).items() if count > 1 and h)
             if dupes:
                 raise ImportRefused(file, 1, f"duplicate column(s): {', '.join(dupes)}")
         start = reader.line_num + 1
+        last = (start, "")  # the last row's first line and raw text
         while True:
+            tap.taken.clear()
             try:
                 values = next(reader)
             except StopIteration:
+                if _ends_inside_quotes(last[1]):
+                    raise ImportRefused(file, last[0], "the file ends inside a quoted cell: it looks cut short "
+                                        "(truncated); export it again") from None
                 return
             except csv.Error as e:
                 raise ImportRefused(file, start, f"unreadable CSV: {e}") from None
             except UnicodeDecodeError:
-                raise ImportRefused(file, start, "not UTF-8 text; save the file as UTF-8 and try again") from None
+                raise ImportRefused(file, _bad_byte_line(path), "not UTF-8 text; save the file as UTF-8 and try again") from None
+            raw = "".join(tap.taken)
+            last = (start, raw)
+            if "\x00" in raw:
+                line = start + raw[: raw.index("\x00")].count("\n")
+                raise ImportRefused(file, line, "the file is binary (it contains NUL bytes), not CSV or JSON")
             if values and any(v.strip() for v in values):
                 if len(values) > len(header):
                     extra = values[len(header):]
@@ -77,7 +148,7 @@ def load_json(path: Path) -> Any:
     except json.JSONDecodeError as e:
         raise ImportRefused(str(path), e.lineno, f"not valid JSON: {e.msg}") from None
     except UnicodeDecodeError:
-        raise ImportRefused(str(path), 1, "not UTF-8 text; save the file as UTF-8 and try again") from None
+        raise ImportRefused(str(path), _bad_byte_line(path), "not UTF-8 text; save the file as UTF-8 and try again") from None
     except RecursionError:
         raise ImportRefused(str(path), 1, "JSON nested too deeply") from None
 

@@ -3,6 +3,8 @@
 Each service at a location becomes one provider record: the service's name, the location's physical
 address and coordinates, the phones of service, location and organization, and its codes from
 attributes whose taxonomy term is a SAMHSA code (as this project exports them) or a known service name.
+This project's own treatment terms (``treatment-finder``) are derived from the codes, so they are read
+only when a service carries no SAMHSA code; the address's ``region`` is the county.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import ImportRefused
+from ..hsds import SAMHSA, TREATMENT
 from .files import csv_rows, json_items, load_json
 from .record import RawRow
 
@@ -85,14 +88,17 @@ def _fields(service: dict[str, Any], org: dict[str, Any], sal: dict[str, Any], l
             if isinstance(p, dict) and p.get("number"):
                 number = str(p["number"]).strip('"')
                 phones.append(f"{number} x{p['extension']}" if p.get("extension") not in (None, "") else number)
-    codes, names = [], []
+    codes, names, derived = [], [], []
     for attr in service.get("attributes") or []:
         term = attr.get("taxonomy_term") if isinstance(attr, dict) else None
         if isinstance(term, dict):
-            if str(term.get("taxonomy", "")).upper() == "SAMHSA" and term.get("code"):
+            taxonomy = str(term.get("taxonomy", ""))
+            if taxonomy.upper() == SAMHSA and term.get("code"):
                 codes.append(str(term["code"]))
             elif term.get("name"):
-                names.append(str(term["name"]))
+                (derived if taxonomy == TREATMENT else names).append(str(term["name"]))
+    if not codes:  # this project's treatment terms only stand for codes when the codes themselves are missing
+        names += derived
     record_id = sal.get("id") or (f"{service.get('id', '')}@{loc.get('id', '')}" if service.get("id") else "")
     return {
         "record_id": record_id,
@@ -100,6 +106,7 @@ def _fields(service: dict[str, Any], org: dict[str, Any], sal: dict[str, Any], l
         "name2": service.get("alternate_name") or "",
         "street": address.get("address_1"), "street2": address.get("address_2"),
         "city": address.get("city"), "state": address.get("state_province"), "zip": address.get("postal_code"),
+        "county": address.get("region"),
         "latitude": loc.get("latitude"), "longitude": loc.get("longitude"),
         "phones": phones, "website": service.get("url") or org.get("website") or "",
         "codes": codes + list(options.get("add_codes", [])), "service_names": names,

@@ -17,6 +17,8 @@ from ..taxonomy import Taxonomy
 # The raw field names a parser may fill. ``phones`` and ``codes``/``service_names`` take lists.
 RAW_FIELDS = ("record_id", "name", "name2", "street", "street2", "city", "state", "zip", "county",
               "latitude", "longitude", "phones", "website", "codes", "service_names", "source_date")
+SCALAR_FIELDS = ("record_id", "name", "name2", "street", "street2", "city", "state", "zip", "county", "latitude",
+                 "longitude", "website", "source_date")
 MAX_LENGTH = {"name": 300, "name2": 300, "street": 300, "street2": 300, "city": 120, "county": 120, "website": 500}
 
 
@@ -78,6 +80,11 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
     def problem(field_name: str, reason: str, severity: str = "error") -> None:
         problems.append(Problem(row.line, field_name, reason, severity))
 
+    for key in SCALAR_FIELDS:
+        if isinstance(f.get(key), (dict, list)):  # JSON with wrong types: its text would be "{'a': 1}"
+            problem(key, f"expected a single value, got a JSON {'object' if isinstance(f[key], dict) else 'list'}")
+            f = {**f, key: ""}
+
     values: dict[str, str] = {}
     for key in ("name", "name2", "street", "street2", "city", "county"):
         value = n.text(f.get(key))
@@ -86,7 +93,7 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
         elif value and n.looks_like_formula(value):
             problem(key, "starts like a spreadsheet formula (=, +, -, @); refused to protect anyone opening an export")
         values[key] = value
-    if not values["name"]:
+    if not values["name"] and not any(p.field == "name" for p in problems):
         problem("name", "missing: every provider needs a name")
 
     state_raw = n.text(f.get("state"))
@@ -139,7 +146,7 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
         problem("website", "longer than 500 characters; dropped", "warning")
         site = ""
 
-    codes = {c.strip().upper() for c in f.get("codes") or [] if c and c.strip()}
+    codes = {str(c).strip().upper() for c in f.get("codes") or [] if isinstance(c, (str, int)) and str(c).strip()}
     for name in f.get("service_names") or []:
         if not n.text(name):
             continue

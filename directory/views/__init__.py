@@ -5,8 +5,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import api, health, web
+    from . import api, health, hsds_api, web
 
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(hsds_api.bp)
     app.register_blueprint(health.bp)
