@@ -34,20 +34,30 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignor
 def init_db() -> None:
     """Bring the schema up to the latest migration (PostgreSQL: under an advisory lock, so that
     several workers or nodes starting together do not race)."""
-    from flask_migrate import upgrade
-
     from . import models  # noqa: F401  (registers the tables)
 
     if db.engine.dialect.name != "postgresql":
-        upgrade()
+        _upgrade()
         return
     with db.engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
         try:
-            upgrade()
+            _upgrade()
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK})
             conn.commit()
+
+
+def _upgrade() -> None:
+    from alembic.migration import MigrationContext
+    from flask_migrate import stamp, upgrade
+    from sqlalchemy import inspect
+
+    with db.engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current is None and "provider" in inspect(db.engine).get_table_names():
+        stamp(revision="adfa74c9c1de")  # made by create_all before migrations existed: the initial schema
+    upgrade()
 
 
 def init_app(app: Flask) -> None:

@@ -20,6 +20,7 @@ from ..taxonomy import Taxonomy
 from . import text as textsearch
 from .catalog import Catalog, CatalogHolder
 from .params import SearchQuery
+from .textmatch import TextMatch, TextMatcher
 
 WIDER_RADII = (10, 25, 50, 100, 150, 250)
 
@@ -28,7 +29,6 @@ WIDER_RADII = (10, 25, 50, 100, 150, 250)
 class Hit:
     provider: Provider
     distance: float | None
-    score: float | None
 
 
 @dataclass
@@ -83,25 +83,17 @@ def resolve_location(q: SearchQuery) -> tuple[Place | None, list[Place], str]:
                       "like 'Waterbury, CT'.")
 
 
-def _text_rows(q: SearchQuery, cat: Catalog) -> tuple[np.ndarray | None, dict[int, float], str | None]:
-    """Rows matching the text (None: no text given), their scores by row, and a spelling fix."""
+def _text_match(q: SearchQuery, cat: Catalog) -> TextMatch | None:
+    """The rows matching the query's text (None: no text to match)."""
     if not q.q:
-        return None, {}, None
-    data_dir = current_app.config["DATA_DIR"]
-    synonyms = textsearch.synonyms_for(data_dir)
+        return None
+    synonyms = textsearch.synonyms_for(current_app.config["DATA_DIR"])
     searcher = current_app.extensions["search_index"].searcher()
-    tq = textsearch.build_query(q.q, synonyms, searcher, _vocabulary(cat))
-    if tq.query is None:
-        return None, {}, None
-    pk_column = searcher.reader().column_reader("pk")
-    results = searcher.search(tq.query, limit=None, scored=True)
-    rows, scores = [], {}
-    for score, docnum in results.top_n:  # (score, docnum) pairs, best first
-        row = cat.row_of.get(int(pk_column[docnum]))
-        if row is not None:
-            rows.append(row)
-            scores[row] = score or 0.0
-    return np.array(rows, dtype=np.int64), scores, tq.corrected
+    return _matcher().match(q.q, searcher, cat, synonyms, _vocabulary(cat))
+
+
+def _matcher() -> TextMatcher:
+    return current_app.extensions["text_matcher"]
 
 
 _VOCAB: dict[int, dict[str, int]] = {}
@@ -188,8 +180,9 @@ def find_providers(q: SearchQuery) -> SearchResults:
     res = SearchResults(query=q, sort=sort, location=place, choices=choices, location_error=error)
     if error:
         return res
-    text_rows, scores, corrected = _text_rows(q, cat)
-    res.did_you_mean = corrected
+    match = _text_match(q, cat)
+    text_rows = match.rows if match is not None else None
+    res.did_you_mean = match.corrected if match is not None else None
     rows, dist = _candidates(q, cat, place, q.radius, text_rows)
     masks = _group_masks(q, cat, rows)
     res.facets = _facets(cat, rows, masks)
@@ -198,26 +191,26 @@ def find_providers(q: SearchQuery) -> SearchResults:
     dist = dist[keep] if dist is not None else None
     res.total = len(rows)
 
-    if sort == "distance" and dist is not None:
-        order = np.lexsort((cat.name_rank[rows], dist))
-    elif sort == "relevance" and scores:
-        score_arr = np.array([scores.get(int(r), 0.0) for r in rows])
-        secondary = dist if dist is not None else cat.name_rank[rows].astype(float)
-        order = np.lexsort((secondary, -score_arr))
-    else:
-        order = np.argsort(cat.name_rank[rows], kind="stable")
     start = (q.page - 1) * q.per_page
-    page_idx = order[start:start + q.per_page]
-    page_rows = rows[page_idx]
+    if sort == "relevance" and match is not None:
+        searcher = current_app.extensions["search_index"].searcher()
+        page_rows = _matcher().rank(match, rows, searcher, start + q.per_page)[start:]
+    else:
+        if sort == "distance" and dist is not None:
+            order = np.lexsort((cat.name_rank[rows], dist))
+        else:
+            order = np.argsort(cat.name_rank[rows], kind="stable")
+        page_rows = rows[order[start:start + q.per_page]]
+    distance_of = dict(zip(rows.tolist(), dist.tolist())) if dist is not None and len(page_rows) else {}
     pks = [int(cat.pks[r]) for r in page_rows]
     by_pk = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(pks)))} if pks else {}
-    for i, r in zip(page_idx, page_rows):
-        provider = by_pk.get(int(cat.pks[r]))
+    for r, pk in zip(page_rows.tolist(), pks):
+        provider = by_pk.get(pk)
         if provider is not None:
-            res.hits.append(Hit(provider, round(float(dist[i]), 1) if dist is not None else None,
-                                scores.get(int(r)) if scores else None))
+            d = distance_of.get(r)
+            res.hits.append(Hit(provider, round(float(d), 1) if d is not None else None))
     if res.total == 0:
-        res.suggestions = _suggest(q, cat, place, text_rows, corrected)
+        res.suggestions = _suggest(q, cat, place, text_rows, res.did_you_mean)
     return res
 
 
@@ -258,3 +251,4 @@ def nearby(provider: Provider, limit: int = 5) -> list[Hit]:
 
 def init_app(app: Any) -> None:
     app.extensions["catalog"] = CatalogHolder()
+    app.extensions["text_matcher"] = TextMatcher()

@@ -85,7 +85,8 @@ def _tokens(phrase: tuple[str, ...]) -> list[str]:
 def _alternative(tokens: list[str]) -> wq.Query:
     if len(tokens) == 1:
         return wq.Or([wq.Term(f, tokens[0]) for f in FIELDS] + [wq.Term("codes", tokens[0])])
-    return wq.Or([wq.Phrase(f, tokens) for f in FIELDS])
+    # A phrase's words must all be in one field; exact word order (Whoosh spans) costs ten times more.
+    return wq.Or([wq.And([wq.Term(f, t) for t in tokens]) for f in FIELDS])
 
 
 @dataclass

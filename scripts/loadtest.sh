@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Load test: gunicorn on loopback with the national data, wrk for DURATION at CONNECTIONS over a
+# mix of search URLs (pages and API). Prints requests/s, p50/p99 and errors.
+#   scripts/loadtest.sh                # 60 s, 64 connections
+#   DURATION=20s CONNECTIONS=32 scripts/loadtest.sh
+# Uses instance/ from `make run` when it is loaded; otherwise imports the bundle into a temp folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-60s}
+CONNECTIONS=${CONNECTIONS:-64}
+PORT=${PORT:-5400}
+WORKERS=${WORKERS:-3}
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  work=$(mktemp -d)
+  export DATABASE_URL="sqlite:///$work/directory.sqlite3" INDEX_DIR="$work/index"
+  trap 'rm -rf "$work"' EXIT
+fi
+# The API limit is per client address and wrk is one address: lift it for the measurement.
+export SECRET_KEY=${SECRET_KEY:-loadtest-only} API_RATE_LIMIT="1000000 per second" ACCESS_LOG_LEVEL=WARNING
+.venv/bin/python - <<'PY'
+from pathlib import Path
+from sqlalchemy import func, select
+from directory import create_app
+from directory.cli import ensure_index, load_bundle
+from directory.db import db
+from directory.models import Provider
+app = create_app()
+with app.app_context():
+    if not db.session.scalar(select(func.count()).select_from(Provider)):
+        load_bundle(Path(app.config["DATA_DIR"]), echo=lambda *_: None)
+    ensure_index()
+    print("providers:", db.session.scalar(select(func.count()).select_from(Provider).where(Provider.status == "active")))
+PY
+WEB_CONCURRENCY=$WORKERS .venv/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$PORT wsgi:app 2>/dev/null &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "${work:-/nonexistent}"' EXIT
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+# Warm every worker's catalog and index before measuring.
+for _ in $(seq 1 $((WORKERS * 4))); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/search?near=06708&q=detox"; done
+echo "wrk: $DURATION, $CONNECTIONS connections, $WORKERS gunicorn workers, $(nproc) cores"
+wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s scripts/loadtest.lua "http://127.0.0.1:$PORT" -- scripts/loadtest_urls.txt \
+  | tee /dev/stderr | grep '^RESULT' | sed 's/^RESULT //'
