@@ -25,3 +25,14 @@ logconfig_dict = {
         "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """Once, before workers fork: migrate the database and rebuild the index if it is missing or stale."""
+    from directory import create_app
+    from directory.cli import ensure_index
+
+    app = create_app()
+    with app.app_context():
+        if ensure_index():
+            server.log.warning("the search index was missing or out of step with the database: rebuilt it")

@@ -76,6 +76,7 @@ def _schemas(tax: Taxonomy) -> dict[str, Any]:
                               "facets": facets,
                               "location": {"oneOf": [{"$ref": "#/components/schemas/Place"}, {"type": "null"}]},
                               "did_you_mean": NULLABLE_STR,
+                              "notices": {"type": "array", "items": {"type": "string"}},
                               "suggestions": {"type": "object", "properties": {
                                   "radius": {"type": ["object", "null"]}, "drop_filters": {"type": "array"},
                                   "spelling": NULLABLE_STR}}}},

@@ -60,6 +60,7 @@ def results_json(res: SearchResults, tax: Taxonomy) -> dict[str, Any]:
         "location": None if res.location is None else {**res.location.as_dict(), "radius_miles": q.radius
                                                          if res.location.precision != "state" else None},
         "did_you_mean": res.did_you_mean,
+        "notices": res.notices,
     }
     if res.total == 0:
         s = res.suggestions

@@ -168,3 +168,24 @@ def test_per_page_is_capped_and_pages_past_the_end_are_empty(national: Flask) ->
 def test_service_takes_a_plain_query_object(national: Flask) -> None:
     res = find_providers(SearchQuery(lat=41.55, lon=-73.06, radius=10, filters={"type": ("detox",)}))
     assert res.sort == "distance" and res.total == search(national, lat=41.55, lon=-73.06, radius=10, type="detox").total
+
+
+def test_a_missing_index_degrades_text_search_instead_of_failing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from directory.cli import ensure_index, index_health
+    from directory.loader import import_file
+    from tests.conftest import SAMHSA, make_app
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        import_file(SAMHSA / "locator-api-2019-charlottesville.json")
+    shutil.rmtree(tmp_path / "index")
+    client = app.test_client()
+    body = client.get("/api/v1/providers?q=mohr+center").get_json()
+    assert body["total"] >= 1 and body["notices"] and body["results"][0]["name2"] == "Mohr Center"
+    assert client.get("/api/v1/providers?near=22902").get_json()["total"] > 0
+    assert client.get("/healthz").status_code == 503
+    with app.app_context():
+        assert ensure_index() and index_health()["in_step"]
+    assert client.get("/api/v1/providers?q=mohr+center").get_json()["notices"] == []

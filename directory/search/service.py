@@ -53,6 +53,7 @@ class SearchResults:
     location_error: str = ""
     did_you_mean: str | None = None
     suggestions: Suggestions = field(default_factory=Suggestions)
+    notices: list[str] = field(default_factory=list)  # things the searcher should know (degraded service)
 
     @property
     def pages(self) -> int:
@@ -83,13 +84,34 @@ def resolve_location(q: SearchQuery) -> tuple[Place | None, list[Place], str]:
                       "like 'Waterbury, CT'.")
 
 
+class IndexUnavailable(Exception):
+    """The full-text index is missing or unreadable (``directory reindex`` rebuilds it)."""
+
+
 def _text_match(q: SearchQuery, cat: Catalog) -> TextMatch | None:
     """The rows matching the query's text (None: no text to match)."""
     if not q.q:
         return None
     synonyms = textsearch.synonyms_for(current_app.config["DATA_DIR"])
-    searcher = current_app.extensions["search_index"].searcher()
-    return _matcher().match(q.q, searcher, cat, synonyms, _vocabulary(cat))
+    try:
+        searcher = current_app.extensions["search_index"].searcher()
+        return _matcher().match(q.q, searcher, cat, synonyms, _vocabulary(cat))
+    except Exception as e:  # a missing or corrupt index must not take searching down with it
+        current_app.logger.error("full-text index unavailable: %s", type(e).__name__)
+        raise IndexUnavailable from e
+
+
+def _name_match(q: SearchQuery, cat: Catalog) -> TextMatch:
+    """Fallback while the index is unavailable: every word must appear in the name (no stemming)."""
+    words = [w for w in textsearch.words_of(q.q) if len(w) > 2][:8]
+    stmt = select(Provider.id).where(Provider.status == "active")
+    for w in words:
+        stmt = stmt.where((Provider.name + " " + Provider.name2).ilike(f"%{w}%"))
+    pks = np.array(sorted(db.session.scalars(stmt)), dtype=np.int64)
+    idx = np.searchsorted(cat.pks, pks)
+    ok = idx < len(cat.pks)
+    idx, pks = idx[ok], pks[ok]
+    return TextMatch(idx[cat.pks[idx] == pks], None, None)
 
 
 def _matcher() -> TextMatcher:
@@ -180,7 +202,11 @@ def find_providers(q: SearchQuery) -> SearchResults:
     res = SearchResults(query=q, sort=sort, location=place, choices=choices, location_error=error)
     if error:
         return res
-    match = _text_match(q, cat)
+    try:
+        match = _text_match(q, cat)
+    except IndexUnavailable:
+        match = _name_match(q, cat)
+        res.notices.append("Full-text search is being repaired: matching names only for now.")
     text_rows = match.rows if match is not None else None
     res.did_you_mean = match.corrected if match is not None else None
     rows, dist = _candidates(q, cat, place, q.radius, text_rows)
@@ -192,7 +218,7 @@ def find_providers(q: SearchQuery) -> SearchResults:
     res.total = len(rows)
 
     start = (q.page - 1) * q.per_page
-    if sort == "relevance" and match is not None:
+    if sort == "relevance" and match is not None and match.query is not None:
         searcher = current_app.extensions["search_index"].searcher()
         page_rows = _matcher().rank(match, rows, searcher, start + q.per_page)[start:]
     else:
