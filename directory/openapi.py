@@ -80,11 +80,60 @@ def _schemas(tax: Taxonomy) -> dict[str, Any]:
                               "suggestions": {"type": "object", "properties": {
                                   "radius": {"type": ["object", "null"]}, "drop_filters": {"type": "array"},
                                   "spelling": NULLABLE_STR}}}},
+        "HSDSPage": {"type": "object", "required": ["total_items", "total_pages", "page_number", "size", "first_page",
+                                                    "last_page", "empty", "contents"],
+                     "properties": {"total_items": {"type": "integer", "minimum": 0}, "total_pages": {"type": "integer"},
+                                    "page_number": {"type": "integer"}, "size": {"type": "integer"},
+                                    "first_page": {"type": "boolean"}, "last_page": {"type": "boolean"},
+                                    "empty": {"type": "boolean"}, "contents": {"type": "array", "items": {"type": "object"}}}},
         "Taxonomy": {"type": "object", "required": ["groups"], "properties": {"groups": {"type": "array", "items": {
             "type": "object", "required": ["key", "label", "options"], "properties": {
                 "key": {"type": "string"}, "label": {"type": "string"}, "description": {"type": "string"},
                 "options": {"type": "array", "items": {"type": "object", "required": ["key", "label", "codes"]}}}}}}},
     }
+
+
+HSDS_LISTS = {"services": "Services (one per provider), as HSDS 3.0 service objects.",
+              "organizations": "Organizations (one per provider).",
+              "service_at_locations": "Services at their locations.",
+              "taxonomies": "The SAMHSA code taxonomy and this directory's treatment taxonomy.",
+              "taxonomy_terms": "Terms of both taxonomies (treatment types, settings, … and SAMHSA codes)."}
+
+
+def hsds_paths() -> dict[str, Any]:
+    """The Open Referral HSDS 3.0 endpoints (see the HSDS API description for the objects)."""
+    string = {"type": "string", "maxLength": 200}
+    search_params = [
+        {"name": "search", "in": "query", "schema": string, "description": "Words to search for."},
+        {"name": "taxonomy_term_id", "in": "query", "style": "form", "explode": True,
+         "schema": {"type": "array", "items": string}, "description": "Term ids or codes such as `type:detox`."},
+        {"name": "taxonomy_id", "in": "query", "schema": string},
+        {"name": "organization_id", "in": "query", "schema": string},
+        {"name": "postcode", "in": "query", "schema": {"type": "string", "pattern": r"^\d{5}$"}},
+        {"name": "proximity", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0},
+         "description": "Metres around the postcode (HSDS)."},
+        {"name": "lat", "in": "query", "schema": {"type": "number", "minimum": -90, "maximum": 90}},
+        {"name": "lon", "in": "query", "schema": {"type": "number", "minimum": -180, "maximum": 180}},
+        {"name": "radius", "in": "query", "schema": {"type": "number", "minimum": 1}, "description": "Miles (not HSDS)."},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "full_service", "in": "query", "schema": {"type": "boolean"}},
+    ]
+    page = {"description": "An HSDS Page.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HSDSPage"}}}}
+    one = {"description": "One HSDS object.", "content": {"application/json": {"schema": {"type": "object", "required": ["id"]}}}}
+    errors = {"400": _error_response("A parameter is not valid; `parameter` names it."),
+              "429": _error_response("Too many requests; see Retry-After.")}
+    paths: dict[str, Any] = {}
+    for name, summary in HSDS_LISTS.items():
+        params = search_params if name in {"services", "organizations", "service_at_locations"} else \
+            [p for p in search_params if p["name"] in {"search", "taxonomy_id", "page", "per_page"}]
+        paths[f"/api/hsds/{name}"] = {"get": {"operationId": f"hsds_list_{name}", "summary": summary, "tags": ["HSDS"],
+                                              "parameters": params, "responses": {"200": page, **errors}}}
+        paths[f"/api/hsds/{name}/{{id}}"] = {"get": {
+            "operationId": f"hsds_get_{name}", "summary": f"One of {name}.", "tags": ["HSDS"],
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": string}],
+            "responses": {"200": one, "404": _error_response("No object with that id."), **errors}}}
+    return paths
 
 
 def openapi_document(tax: Taxonomy, config: dict[str, Any], extra_paths: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -108,6 +157,7 @@ def openapi_document(tax: Taxonomy, config: dict[str, Any], extra_paths: dict[st
             "responses": {"200": {"description": "The taxonomy.", "content": {"application/json": {
                 "schema": {"$ref": "#/components/schemas/Taxonomy"}}}}, "429": common["429"]}}},
     }
+    paths.update(hsds_paths())
     paths.update(extra_paths or {})
     return {
         "openapi": "3.1.0",
