@@ -170,6 +170,20 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
     return record, problems
 
 
+def locator_fields(row: dict[str, Any], codes: list[str], options: dict[str, Any]) -> dict[str, Any]:
+    """Raw fields from a SAMHSA locator record (the download CSV and the API share column names)."""
+    return {
+        "record_id": row.get("frid", ""),
+        "name": row.get("name1"), "name2": row.get("name2"),
+        "street": row.get("street1"), "street2": row.get("street2"),
+        "city": row.get("city"), "state": row.get("state"), "zip": row.get("zip"), "county": row.get("county"),
+        "latitude": row.get("latitude"), "longitude": row.get("longitude"),
+        "phones": [row.get(k) for k in ("phone", "intake1", "intake2", "hotline1")],
+        "website": row.get("website"), "codes": codes + list(options.get("add_codes", [])),
+        "source_date": options.get("source_date", ""),
+    }
+
+
 def split_list(value: Any, sep: str) -> list[str]:
     """Split a joined list ('a; b; c') into stripped, non-empty parts."""
     if isinstance(value, list):

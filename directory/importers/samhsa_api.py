@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 from ..errors import ImportRefused
 from .files import json_items, load_json
-from .record import RawRow, split_list
+from .record import RawRow, locator_fields, split_list
 
 NAME = "samhsa-api"
 
@@ -27,14 +27,5 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
         for service in row.get("services") or []:
             if isinstance(service, dict):
                 names += split_list(service.get("f3"), ";")
-        yield RawRow(line, {
-            "record_id": row.get("frid", ""),
-            "name": row.get("name1"), "name2": row.get("name2"),
-            "street": row.get("street1"), "street2": row.get("street2"),
-            "city": row.get("city"), "state": row.get("state"), "zip": row.get("zip"), "county": row.get("county"),
-            "latitude": row.get("latitude"), "longitude": row.get("longitude"),
-            "phones": [row.get("phone"), row.get("intake1"), row.get("hotline1")],
-            "website": row.get("website"),
-            "codes": [row.get("typeFacility") or ""] + list(options.get("add_codes", [])),
-            "service_names": names, "source_date": options.get("source_date", ""),
-        })
+        fields = locator_fields(row, [row.get("typeFacility") or ""], options)
+        yield RawRow(line, {**fields, "service_names": names})

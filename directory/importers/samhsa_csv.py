@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .files import csv_rows
-from .record import RawRow, flag_codes, pick
+from .record import RawRow, flag_codes, locator_fields
 
 NAME = "samhsa-csv"
 BASE = {"", "name1", "name2", "street1", "street2", "city", "state", "zip", "zip4", "county", "phone",
@@ -24,13 +24,4 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
     for line, row in csv_rows(path, required=("name1",)):
         codes = flag_codes(row, [c for c in row if c not in BASE and _CODE.match(c)])
         codes += [c.strip() for c in row.get("type_facility", "").split(",") if c.strip()]
-        yield RawRow(line, {
-            "record_id": row.get("frid", ""),
-            "name": row.get("name1"), "name2": row.get("name2"),
-            "street": row.get("street1"), "street2": row.get("street2"),
-            "city": row.get("city"), "state": row.get("state"), "zip": row.get("zip"), "county": row.get("county"),
-            "latitude": row.get("latitude"), "longitude": row.get("longitude"),
-            "phones": [row.get("phone"), pick(row, "intake1"), pick(row, "intake2"), pick(row, "hotline1")],
-            "website": row.get("website"), "codes": codes + list(options.get("add_codes", [])),
-            "source_date": options.get("source_date", ""),
-        })
+        yield RawRow(line, locator_fields(row, codes, options))
