@@ -1,0 +1,73 @@
+"""Fast fault drills (the long ones are ``scripts/faults.py``): kill -9 mid-import, a broken index, reindex under load.
+
+Each leaves the database either as it was or fully imported, and the index in step or rebuilt by
+``ensure_index()`` (what ``make run`` calls at start).
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from flask import Flask
+
+from directory.cli import ensure_index, index_health
+from directory.loader import import_file
+
+from .conftest import REPO, SAMHSA, make_app
+
+
+def _load_faults() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("scripts_faults", REPO / "scripts" / "faults.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+faults = _load_faults()
+
+
+def test_kill9_mid_import_leaves_the_database_before_or_after(tmp_path: Path) -> None:
+    # Late in the run: past the interpreter's start, while rows are parsed, written and committed.
+    trials = faults.kill9_drill(SAMHSA / "nssats-2017-directory-otp.csv", [0.55, 0.8, 0.95], tmp_path,
+                                echo=lambda *_: None)
+    assert [t.consistent for t in trials] == [True, True, True], trials
+
+
+BROKEN = ["CURRENT file deleted", "live generation folder deleted", "TOC garbled", "segment files garbled"]
+
+
+@pytest.mark.parametrize("how", BROKEN)
+def test_a_broken_index_is_reported_searched_around_and_rebuilt(app: Flask, tmp_path: Path, how: str) -> None:
+    with app.app_context():
+        import_file(SAMHSA / "locator-api-2019-charlottesville.json")
+    faults.BREAKS[how](faults.Instance(tmp_path))
+    fresh = make_app(tmp_path)  # as a worker started after the damage sees it (no searcher cached)
+    client = fresh.test_client()
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json["index"]["in_step"] is False
+    near = client.get("/api/v1/providers?near=Charlottesville,+VA&type=outpatient")
+    assert near.status_code == 200 and near.json["total"] > 0
+    assert client.get("/search?near=22902").status_code == 200
+    text = client.get("/api/v1/providers?q=region+ten&near=22902")
+    assert text.status_code == 200 and text.json["total"] > 0  # names still match while the index is down
+    with fresh.app_context():
+        assert ensure_index() is True
+        assert index_health()["in_step"]
+    assert client.get("/healthz").status_code == 200
+
+
+def test_searches_keep_answering_while_reindex_runs(tmp_path: Path) -> None:
+    inst = faults.Instance(tmp_path / "live")
+    with inst.app():
+        import_file(SAMHSA / "nssats-2017-directory-otp.csv")
+    with faults.server(inst, tmp_path / "gunicorn.log", {"API_RATE_LIMIT": "100000 per minute"}) as base:
+        r = faults.load_under_reindex(base, inst, total=150, threads=3, min_reindexes=2, seed=3, work=tmp_path,
+                                      max_seconds=40)
+    assert r["failures"] == [] and r["requests"] >= 150
+    assert len(r["reindexes"]) >= 2 and all(rc == 0 for rc, _ in r["reindexes"])
+    assert r["fallback"] == 0  # the swap is atomic: no search ever found the index missing
