@@ -7,17 +7,18 @@ from typing import Any
 
 from flask import Flask
 
-from .config import REPO_ROOT, defaults
+from .config import REPO_ROOT, defaults, from_environment
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: defaults, then ``instance/config.py``, then ``config``, then each part."""
+    """Build the application: defaults, ``instance/config.py``, the environment (or ``config``), each part."""
     app = Flask(__name__, instance_relative_config=True, template_folder=str(REPO_ROOT / "templates"))
     app.config.from_mapping(defaults())
     if config is None:
         app.config.from_pyfile("config.py", silent=True)
+        app.config.from_mapping(from_environment())
     else:
-        app.config.from_mapping(config)
+        app.config.from_mapping({**from_environment(), **config})
     os.makedirs(app.instance_path, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or \
         f"sqlite:///{Path(app.instance_path) / 'directory.sqlite3'}"

@@ -1,7 +1,7 @@
 """Configuration keys, each with its default and a one-line description.
 
 Every key can be set in ``instance/config.py`` or as an environment variable of the same name
-(``DATABASE_URL=... make run``). The README's configuration table is checked against this list.
+(``DATABASE_URL=... make run``); the environment wins. The README's configuration table is checked against this list.
 """
 from __future__ import annotations
 
@@ -56,9 +56,10 @@ def _coerce(raw: str, default: Any) -> Any:
 
 
 def defaults() -> dict[str, Any]:
-    """Return every setting's default, overridden by environment variables of the same name."""
-    values = {}
-    for s in SETTINGS:
-        raw = os.environ.get(s.name)
-        values[s.name] = s.default if raw in (None, "") else _coerce(raw, s.default)
-    return values
+    """Return every setting's default."""
+    return {s.name: s.default for s in SETTINGS}
+
+
+def from_environment() -> dict[str, Any]:
+    """Return the settings given as environment variables (they win over instance/config.py)."""
+    return {s.name: _coerce(os.environ[s.name], s.default) for s in SETTINGS if os.environ.get(s.name)}

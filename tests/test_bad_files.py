@@ -124,8 +124,8 @@ CASES: dict[str, Case] = {
     # -- HSDS -----------------------------------------------------------------------------------------
     "hsds-wrong-types.json": Case(Rows(3, 2, ((2, L), (46, L)))),
     # These two reach a reader bug (hsds.py assumes objects); the loader refuses instead of crashing.
-    "hsds-location-not-object.json": Case(Refused("could not read the file near line 1", 1)),
-    "hsds-sal-service-not-object.json": Case(Refused("could not read the file near line 1", 1), {"fmt": "hsds"}),
+    "hsds-location-not-object.json": Case(Rows(1, 1, ((2, "latitude"),)), {"fmt": "hsds"}),
+    "hsds-sal-service-not-object.json": Case(Rows(1, 1, ((2, "name"),)), {"fmt": "hsds"}),
     # -- mapping files (--map) --------------------------------------------------------------------------
     "mapped-data.csv": Case(Refused(UNKNOWN, 1)),  # needs its mapping
     "map-unknown-fields.toml": Case(Refused("unknown field(s) in [columns]: phone_number, zipcode", 1)),
@@ -133,7 +133,7 @@ CASES: dict[str, Case] = {
     "map-no-name.toml": Case(Refused("at least 'name'", 1)),
     "map-wrong-types.toml": Case(Refused("could not read the file near line 1: TypeError", 1)),
     # A mapping naming a column the file lacks rejects every row for its missing name.
-    "map-missing-columns.toml": Case(Rows(2, 2, ((2, "name"), (3, "name")))),
+    "map-missing-columns.toml": Case(Refused("the mapping names column(s) the file lacks: facility_name", 1)),
 }
 
 

@@ -44,7 +44,7 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
         if not sals:
             yield RawRow(line, _fields(service, org, {}, {}, options))
         for sal in sals:
-            yield RawRow(line, _fields(service, org, sal, sal.get("location") or {}, options))
+            yield RawRow(line, _fields(service, org, sal, _obj(sal.get("location")), options))
 
 
 def _from_json(path: Path) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
@@ -69,13 +69,18 @@ def _expand(line: int, item: Any) -> Iterator[tuple[int, dict[str, Any], dict[st
         for service in item["services"]:
             yield line, service if isinstance(service, dict) else {}, item
     elif "service" in item and "location" in item:  # service_at_location_full
-        service = dict(item.get("service") or {})
+        service = dict(_obj(item.get("service")))
         service["service_at_locations"] = [item]
-        yield line, service, service.get("organization") or {}
+        yield line, service, _obj(service.get("organization"))
     elif "location_type" in item or ("addresses" in item and "latitude" in item):  # a bare location
         yield line, {"name": item.get("name"), "service_at_locations": [{"id": item.get("id"), "location": item}]}, {}
     else:
-        yield line, item, item.get("organization") or {}
+        yield line, item, _obj(item.get("organization"))
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """A nested HSDS object, or an empty one when the file has something else there."""
+    return value if isinstance(value, dict) else {}
 
 
 def _fields(service: dict[str, Any], org: dict[str, Any], sal: dict[str, Any], loc: dict[str, Any],

@@ -57,7 +57,12 @@ def _records(path: Path, spec: dict[str, Any]) -> Iterator[tuple[int, dict[str, 
         for line, item in json_items(path, items, key=key):
             yield line, item if isinstance(item, dict) else {}
     else:
-        yield from csv_rows(path)
+        wanted = {c for theirs in spec["columns"].values() for c in (theirs if isinstance(theirs, list) else [theirs])}
+        for i, (line, row) in enumerate(csv_rows(path)):
+            missing = sorted(str(c) for c in wanted if c not in row)
+            if i == 0 and missing:  # a typo in the mapping would otherwise reject every row
+                raise ImportRefused(str(path), 1, f"the mapping names column(s) the file lacks: {', '.join(missing)}")
+            yield line, row
 
 
 def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
