@@ -157,12 +157,18 @@ def _all_but(masks: dict[str, np.ndarray], skip: str | None, n: int) -> np.ndarr
 def _facets(cat: Catalog, rows: np.ndarray, masks: dict[str, np.ndarray]) -> dict[str, dict[str, int]]:
     """Counts per option: what each option would give with the other groups' filters applied."""
     tax = _taxonomy()
+    # Groups without a filter of their own all count over the fully filtered rows: sum those once.
+    everything = rows[_all_but(masks, None, len(rows))]
+    shared = cat.tags[everything].sum(axis=0) if len(everything) else np.zeros(cat.tags.shape[1], dtype=int)
     out: dict[str, dict[str, int]] = {}
     j = 0
     for g in tax.groups:
         width = len(g.options)
-        base = rows[_all_but(masks, g.key, len(rows))]
-        counts = cat.tags[base, j:j + width].sum(axis=0) if len(base) else np.zeros(width, dtype=int)
+        if g.key in masks:
+            base = rows[_all_but(masks, g.key, len(rows))]
+            counts = cat.tags[base, j:j + width].sum(axis=0) if len(base) else np.zeros(width, dtype=int)
+        else:
+            counts = shared[j:j + width]
         out[g.key] = {o.key: int(c) for o, c in zip(g.options, counts)}
         j += width
     return out
@@ -183,6 +189,24 @@ def _candidates(q: SearchQuery, cat: Catalog, place: Place | None, radius: float
         rows = rows[keep]
         dist = dist[keep] if dist is not None else None
     return rows, dist
+
+
+def _page_order(keys: tuple[np.ndarray, ...], start: int, size: int) -> np.ndarray:
+    """Indices of one page of rows ordered by ``keys`` (last key first, as np.lexsort), sorting only
+    as much as the page needs."""
+    n = len(keys[0])
+    end = min(start + size, n)
+    if start >= n:
+        return np.empty(0, dtype=np.int64)
+    primary = keys[-1]
+    if end < n // 4:
+        # Everything tied with the page's last primary value may belong on the page: keep all of it.
+        cutoff = np.partition(primary, end - 1)[end - 1]
+        candidates = np.flatnonzero(primary <= cutoff)
+        order = candidates[np.lexsort(tuple(k[candidates] for k in keys))]
+    else:
+        order = np.lexsort(keys)
+    return order[start:end]
 
 
 def _count(q: SearchQuery, cat: Catalog, place: Place | None, radius: float, text_rows: np.ndarray | None) -> int:
@@ -218,15 +242,14 @@ def find_providers(q: SearchQuery) -> SearchResults:
     res.total = len(rows)
 
     start = (q.page - 1) * q.per_page
-    if sort == "relevance" and match is not None and match.query is not None:
-        searcher = current_app.extensions["search_index"].searcher()
-        page_rows = _matcher().rank(match, rows, searcher, start + q.per_page)[start:]
+    if sort == "relevance" and match is not None and match.scores is not None:
+        secondary = dist if dist is not None else cat.name_rank[rows].astype(np.float64)
+        keys = (secondary, -match.scores_of(rows))
+    elif sort == "distance" and dist is not None:
+        keys = (cat.name_rank[rows], dist)
     else:
-        if sort == "distance" and dist is not None:
-            order = np.lexsort((cat.name_rank[rows], dist))
-        else:
-            order = np.argsort(cat.name_rank[rows], kind="stable")
-        page_rows = rows[order[start:start + q.per_page]]
+        keys = (cat.name_rank[rows],)
+    page_rows = rows[_page_order(keys, start, q.per_page)]
     distance_of = dict(zip(rows.tolist(), dist.tolist())) if dist is not None and len(page_rows) else {}
     pks = [int(cat.pks[r]) for r in page_rows]
     by_pk = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(pks)))} if pks else {}

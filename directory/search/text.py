@@ -14,7 +14,6 @@ from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from whoosh import query as wq
 
 from .index import make_schema
 
@@ -82,41 +81,32 @@ def _tokens(phrase: tuple[str, ...]) -> list[str]:
     return [t.text for t in _ANALYZER(" ".join(phrase))]
 
 
-def _alternative(tokens: list[str]) -> wq.Query:
-    if len(tokens) == 1:
-        return wq.Or([wq.Term(f, tokens[0]) for f in FIELDS] + [wq.Term("codes", tokens[0])])
-    # A phrase's words must all be in one field; exact word order (Whoosh spans) costs ten times more.
-    return wq.Or([wq.And([wq.Term(f, t) for t in tokens]) for f in FIELDS])
+Alternative = tuple[str, ...]  # analysed tokens that must all appear in one field
 
 
 @dataclass
 class TextQuery:
-    query: wq.Query | None  # None when the text has no searchable words
+    concepts: list[list[Alternative]]  # every concept must match; any alternative of a concept will do
     corrected: str | None  # the query as we searched it, when a word was replaced by a spelling fix
 
 
 def build_query(text: str, synonyms: Synonyms, searcher: Any, vocabulary: dict[str, int]) -> TextQuery:
-    """Build the Whoosh query for ``text``, fixing words the index has never seen."""
-    words = words_of(text)
+    """Turn ``text`` into concepts and their alternatives, fixing words the index has never seen."""
     fixed: list[str] = []
     changed = False
-    for w in words:
+    for w in words_of(text):
         if _known(w, synonyms, searcher) or not _tokens((w,)):
             fixed.append(w)
             continue
         suggestion = suggest(w, vocabulary, synonyms)
-        if suggestion and suggestion != w:
-            fixed.append(suggestion)
-            changed = True
-        else:
-            fixed.append(w)
+        changed = changed or bool(suggestion and suggestion != w)
+        fixed.append(suggestion or w)
     concepts = []
     for alternatives in synonyms.expand(fixed):
-        parts = [_alternative(toks) for toks in (_tokens(a) for a in alternatives) if toks]
-        if parts:
-            concepts.append(wq.Or(parts) if len(parts) > 1 else parts[0])
-    query = wq.And(concepts) if len(concepts) > 1 else (concepts[0] if concepts else None)
-    return TextQuery(query, " ".join(fixed) if changed else None)
+        alts = list(dict.fromkeys(tuple(toks) for toks in (_tokens(a) for a in alternatives) if toks))
+        if alts:
+            concepts.append(alts)
+    return TextQuery(concepts, " ".join(fixed) if changed else None)
 
 
 def _known(word: str, synonyms: Synonyms, searcher: Any) -> bool:
