@@ -185,12 +185,12 @@ def import_file(path: Path, *, fmt: str = "auto", source: str | None = None, map
 
     writer = None
     try:
-        touched, removed_ids = _write(records, report, source, replace, fail_after)
+        touched = _write(records, report, source, replace, fail_after)
         version = bump_data_version()
         db.session.flush()
         if update_index and not dry_run:
             writer = current_app.extensions["search_index"].writer()
-            search_index.apply_changes(writer, touched, removed_ids, version, tax)
+            search_index.apply_changes(writer, touched, version, tax)
         if dry_run:
             db.session.rollback()
         else:
@@ -208,8 +208,8 @@ def import_file(path: Path, *, fmt: str = "auto", source: str | None = None, map
 
 
 def _write(records: list[ProviderRecord], report: ImportReport, source: str, replace: bool,
-           fail_after: int | None) -> tuple[list[Provider], list[int]]:
-    """Apply validated records to the session; return the providers touched and ids removed."""
+           fail_after: int | None) -> list[Provider]:
+    """Apply validated records to the session; return the providers touched."""
     existing = {s.record_key: s for s in db.session.scalars(select(ProviderSource).where(ProviderSource.source == source))}
     matcher = _Matcher()
     for pid, name, name2, street, zip_code, phones, lat, lon in db.session.execute(
@@ -271,7 +271,6 @@ def _write(records: list[ProviderRecord], report: ImportReport, source: str, rep
         dirty[id(provider)] = provider
         report.outcomes.append((r.line, "merged" if handle is not None else "added", provider.public_id))
 
-    removed: list[int] = []
     if replace:
         for key, src in existing.items():
             if key not in seen and src.status == "active":
@@ -282,7 +281,7 @@ def _write(records: list[ProviderRecord], report: ImportReport, source: str, rep
         derive(provider)
         if was_active and provider.status == "retired":
             report.retired += 1
-    return list(dirty.values()), removed
+    return list(dirty.values())
 
 
 def _pid(src: ProviderSource | None) -> str:

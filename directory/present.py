@@ -6,7 +6,6 @@ from typing import Any
 from flask import url_for
 
 from .models import Provider
-from .normalize import STATES
 from .search.service import SearchResults
 from .taxonomy import Group, Option, Taxonomy
 
@@ -71,6 +70,3 @@ def results_json(res: SearchResults, tax: Taxonomy) -> dict[str, Any]:
         }
     return out
 
-
-def state_name(code: str) -> str:
-    return STATES.get(code, code)

@@ -191,14 +191,6 @@ def split_list(value: Any, sep: str) -> list[str]:
     return [p.strip() for p in n.text(value).split(sep) if p.strip()] if value else []
 
 
-def pick(row: dict[str, Any], *names: str) -> Any:
-    """Return the first present, non-empty value among several column names."""
-    for name in names:
-        if name in row and n.text(row[name]):
-            return row[name]
-    return ""
-
-
 def flag_codes(row: dict[str, Any], columns: Iterable[str]) -> list[str]:
     """Codes whose flag column is set ('1', '1.0', 'yes')."""
     out = []

@@ -44,7 +44,6 @@ class Catalog:
     tags: np.ndarray  # bool, rows x options (taxonomy order)
     name_rank: np.ndarray  # position of each row when sorted by name
     tree: cKDTree
-    row_of: dict[int, int]
     words: dict[str, int]  # unstemmed words of names, for spelling suggestions
 
     def __len__(self) -> int:
@@ -60,9 +59,6 @@ class Catalog:
         dist = haversine_miles(lat, lon, self.lat[rows], self.lon[rows])
         keep = dist <= miles
         return rows[keep], dist[keep]
-
-    def distances(self, lat: float, lon: float) -> np.ndarray:
-        return haversine_miles(lat, lon, self.lat, self.lon)
 
 
 def build_catalog(tax: Taxonomy) -> Catalog:
@@ -98,7 +94,7 @@ def build_catalog(tax: Taxonomy) -> Catalog:
     return Catalog(
         version=version, pks=pks, lat=lat, lon=lon, states=np.array([r.state for r in rows], dtype="U2"),
         tags=tags, name_rank=name_rank, tree=cKDTree(unit_vectors(lat, lon) if n else np.zeros((0, 3))),
-        row_of={int(pk): i for i, pk in enumerate(pks)}, words=words,
+        words=words,
     )
 
 
@@ -126,5 +122,3 @@ class CatalogHolder:
             self._checked = time.monotonic()
             return self._catalog
 
-    def invalidate(self) -> None:
-        self._checked = 0.0

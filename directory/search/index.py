@@ -157,11 +157,8 @@ class SearchIndex:
                 shutil.rmtree(old, ignore_errors=True)
 
 
-def apply_changes(writer: IndexWriter, changed: Iterable[Provider], removed: Iterable[int], version: int,
-                  tax: Taxonomy) -> None:
-    """Stage provider changes and the new version in an open writer (committed by the caller)."""
-    for pk in removed:
-        writer.delete_by_term("id", str(pk))
+def apply_changes(writer: IndexWriter, changed: Iterable[Provider], version: int, tax: Taxonomy) -> None:
+    """Stage provider changes (retired ones leave the index) and the new version in an open writer."""
     for p in changed:
         if p.status == "active":
             writer.update_document(**document(p, tax))
