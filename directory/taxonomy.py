@@ -42,6 +42,7 @@ class Taxonomy:
     code_names: dict[str, str] = field(default_factory=dict)  # code -> service name
     code_categories: dict[str, str] = field(default_factory=dict)  # code -> category name
     name_codes: dict[str, str] = field(default_factory=dict)  # folded service name -> code
+    _tags_cache: dict[frozenset[str], dict[str, list[Option]]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def options(self) -> list[Option]:
@@ -51,8 +52,17 @@ class Taxonomy:
     def group(self, key: str) -> Group | None:
         return next((g for g in self.groups if g.key == key), None)
 
-    def tags(self, codes: set[str]) -> dict[str, list[Option]]:
+    def tags(self, codes: set[str] | frozenset[str]) -> dict[str, list[Option]]:
         """Return the options a provider with these codes has, by group key (groups with none left out)."""
+        key = frozenset(codes)
+        cached = self._tags_cache.get(key)
+        if cached is None:
+            cached = self._tags(key)
+            if len(self._tags_cache) < 50_000:  # many providers share a code set
+                self._tags_cache[key] = cached
+        return cached
+
+    def _tags(self, codes: frozenset[str]) -> dict[str, list[Option]]:
         found: dict[str, list[Option]] = {}
         for g in self.groups:
             hits = [o for o in g.options if o.codes & codes]

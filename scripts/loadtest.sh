@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-60s}
 CONNECTIONS=${CONNECTIONS:-64}
 PORT=${PORT:-5400}
-WORKERS=${WORKERS:-3}
+WORKERS=${WORKERS:-$(nproc)}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 
 if [ -z "${DATABASE_URL:-}" ]; then
