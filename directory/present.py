@@ -16,6 +16,12 @@ def tag_groups(p: Provider, tax: Taxonomy) -> list[tuple[Group, list[Option]]]:
     return [(g, tags[g.key]) for g in tax.groups if g.key in tags]
 
 
+def card_tags(p: Provider, tax: Taxonomy, groups: tuple[str, ...] = ("type", "setting")) -> list[str]:
+    """The few labels a result card shows: type of care and setting."""
+    tags = tax.tags(p.code_set)
+    return [o.label for g in groups for o in tags.get(g, ())]
+
+
 def phone_href(phone: dict[str, str]) -> str:
     """A tel: link that dials the extension after a pause."""
     digits = phone["number"].replace("-", "")

@@ -46,9 +46,10 @@ def init_app(app: Flask) -> None:
         if app.config.get("HSTS"):
             h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         # Search terms and places are private: the log keeps the path only, never the query string.
-        access_log.info(json.dumps({
-            "method": request.method, "path": request.path, "status": response.status_code,
-            "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
-            "bytes": response.calculate_content_length(),
-        }))
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(json.dumps({
+                "method": request.method, "path": request.path, "status": response.status_code,
+                "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
+                "bytes": response.calculate_content_length(),
+            }))
         return response

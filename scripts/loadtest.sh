@@ -40,5 +40,5 @@ for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && 
 # Warm every worker's catalog and index before measuring.
 for _ in $(seq 1 $((WORKERS * 4))); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/search?near=06708&q=detox"; done
 echo "wrk: $DURATION, $CONNECTIONS connections, $WORKERS gunicorn workers, $(nproc) cores"
-wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s scripts/loadtest.lua "http://127.0.0.1:$PORT" -- scripts/loadtest_urls.txt \
+wrk -t"${WRK_THREADS:-2}" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s scripts/loadtest.lua "http://127.0.0.1:$PORT" -- scripts/loadtest_urls.txt \
   | tee /dev/stderr | grep '^RESULT' | sed 's/^RESULT //'

@@ -249,14 +249,14 @@ def find_providers(q: SearchQuery) -> SearchResults:
         keys = (cat.name_rank[rows], dist)
     else:
         keys = (cat.name_rank[rows],)
-    page_rows = rows[_page_order(keys, start, q.per_page)]
-    distance_of = dict(zip(rows.tolist(), dist.tolist())) if dist is not None and len(page_rows) else {}
-    pks = [int(cat.pks[r]) for r in page_rows]
+    page = _page_order(keys, start, q.per_page)
+    page_rows = rows[page]
+    page_dist = dist[page].tolist() if dist is not None else [None] * len(page)
+    pks = cat.pks[page_rows].tolist()
     by_pk = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(pks)))} if pks else {}
-    for r, pk in zip(page_rows.tolist(), pks):
+    for pk, d in zip(pks, page_dist):
         provider = by_pk.get(pk)
         if provider is not None:
-            d = distance_of.get(r)
             res.hits.append(Hit(provider, round(float(d), 1) if d is not None else None))
     if res.total == 0:
         res.suggestions = _suggest(q, cat, place, text_rows, res.did_you_mean)
