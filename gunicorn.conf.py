@@ -36,3 +36,11 @@ def on_starting(server):  # type: ignore[no-untyped-def]
     with app.app_context():
         if ensure_index():
             server.log.warning("the search index was missing or out of step with the database: rebuilt it")
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Warm each worker before it accepts requests, so no visitor waits for the catalog to load."""
+    from directory.search.service import warm_up
+
+    with worker.wsgi.test_request_context("/"):
+        warm_up()
