@@ -16,6 +16,21 @@ def tag_groups(p: Provider, tax: Taxonomy) -> list[tuple[Group, list[Option]]]:
     return [(g, tags[g.key]) for g in tax.groups if g.key in tags]
 
 
+def filter_panel(tax: Taxonomy, query: Any, results: SearchResults | None
+                 ) -> list[tuple[Group, list[tuple[Option, int | None, bool]]]]:
+    """The filter groups to show, each with (option, count or None, chosen); options that would give
+    nothing are left out unless chosen, and groups with nothing to offer are left out."""
+    panel = []
+    for g in tax.groups:
+        counts = results.facets.get(g.key, {}) if results else {}
+        chosen = query.filters.get(g.key, ())
+        options = [(o, counts.get(o.key), o.key in chosen) for o in g.options]
+        shown = [(o, n, on) for o, n, on in options if on or n is None or n > 0]
+        if shown:
+            panel.append((g, shown))
+    return panel
+
+
 def card_tags(p: Provider, tax: Taxonomy, groups: tuple[str, ...] = ("type", "setting")) -> list[str]:
     """The few labels a result card shows: type of care and setting."""
     tags = tax.tags(p.code_set)

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 from ..db import db
 from ..guides import load_guides
 from ..models import ProblemReport, Provider
-from ..present import address_line, card_tags, phone_href, phone_text, tag_groups
+from ..present import address_line, card_tags, filter_panel, phone_href, phone_text, tag_groups
 from ..search.params import parse_query
 from ..search.service import find_providers, nearby
 from ..security import limiter
@@ -34,7 +34,8 @@ class ReportForm(FlaskForm):
 def helpers() -> dict[str, object]:
     return {"taxonomy": current_app.extensions["taxonomy"], "phone_href": phone_href, "phone_text": phone_text,
             "address_line": address_line, "tag_groups": tag_groups,
-            "card_tags": lambda p: card_tags(p, current_app.extensions["taxonomy"])}
+            "card_tags": lambda p: card_tags(p, current_app.extensions["taxonomy"]),
+            "filter_panel": lambda q, r: filter_panel(current_app.extensions["taxonomy"], q, r)}
 
 
 @bp.get("/")
