@@ -17,7 +17,6 @@ def _cell(value: str) -> str:
 
 def export_csv(out: Path) -> int:
     """Write every active provider in the simple CSV format the importer reads back; return the count."""
-    tax = current_app.extensions["taxonomy"]
     n = 0
     with out.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)

@@ -289,7 +289,6 @@ def _suggest(q: SearchQuery, cat: Catalog, place: Place | None, text_rows: np.nd
 
 def nearby(provider: Provider, limit: int = 5) -> list[Hit]:
     """The closest other active providers sharing a type of care with ``provider``."""
-    cat = catalog()
     tax = _taxonomy()
     types = [o.key for o in tax.tags(provider.code_set).get("type", [])]
     q = SearchQuery(lat=provider.latitude, lon=provider.longitude, radius=float(current_app.config["MAX_RADIUS"]),
