@@ -5,9 +5,13 @@ from typing import Any
 
 from flask import url_for
 
+from .listing import Listing, address_line, make_listing
 from .models import Provider
 from .search.service import SearchResults
 from .taxonomy import Group, Option, Taxonomy
+
+__all__ = ["address_line", "filter_panel", "phone_href", "phone_text", "provider_json", "provider_urls",
+           "results_json", "tag_groups"]
 
 
 def tag_groups(p: Provider, tax: Taxonomy) -> list[tuple[Group, list[Option]]]:
@@ -31,12 +35,6 @@ def filter_panel(tax: Taxonomy, query: Any, results: SearchResults | None
     return panel
 
 
-def card_tags(p: Provider, tax: Taxonomy, groups: tuple[str, ...] = ("type", "setting")) -> list[str]:
-    """The few labels a result card shows: type of care and setting."""
-    tags = tax.tags(p.code_set)
-    return [o.label for g in groups for o in tags.get(g, ())]
-
-
 def phone_href(phone: dict[str, str]) -> str:
     """A tel: link that dials the extension after a pause."""
     digits = phone["number"].replace("-", "")
@@ -47,24 +45,28 @@ def phone_text(phone: dict[str, str]) -> str:
     return phone["number"] + (f" ext. {phone['ext']}" if phone.get("ext") else "")
 
 
-def address_line(p: Provider) -> str:
-    street = ", ".join(filter(None, [p.street, p.street2]))
-    place = " ".join(filter(None, [f"{p.city}," if p.city else "", p.state, p.zip]))
-    return ", ".join(filter(None, [street, place.strip()]))
+def provider_urls(path_ids: list[str], external: bool = False) -> list[str]:
+    """The page address of each provider, building the route once rather than once per provider."""
+    head, tail = url_for("web.provider", path_id="PATH-ID", _external=external).rsplit("PATH-ID", 1)
+    return [f"{head}{pid}{tail}" for pid in path_ids]
 
 
-def provider_json(p: Provider, tax: Taxonomy, distance: float | None = None) -> dict[str, Any]:
+def provider_json(p: Provider | Listing, tax: Taxonomy, distance: float | None = None,
+                  url: str | None = None) -> dict[str, Any]:
+    """One provider as the API gives it (``url``: its page, when the caller has built it already)."""
+    listing = p if isinstance(p, Listing) else make_listing(p, tax)
     d: dict[str, Any] = {
-        "id": p.public_id, "name": p.name, "name2": p.name2 or None, "street": p.street or None,
-        "street2": p.street2 or None, "city": p.city or None, "state": p.state or None, "zip": p.zip or None,
-        "latitude": p.latitude, "longitude": p.longitude, "location_precision": p.geo_precision,
-        "phones": [{"number": ph["number"], "extension": ph.get("ext") or None} for ph in p.phones],
-        "website": p.website or None,
-        "tags": {g.key: [o.key for o in opts] for g, opts in tag_groups(p, tax)},
-        "codes": sorted(p.code_set),
-        "url": url_for("web.provider", path_id=p.path_id, _external=True),
-        "updated": p.updated_at.date().isoformat(),
-        "status": p.status,
+        "id": listing.public_id, "name": listing.name, "name2": listing.name2 or None,
+        "street": listing.street or None, "street2": listing.street2 or None, "city": listing.city or None,
+        "state": listing.state or None, "zip": listing.zip or None,
+        "latitude": listing.latitude, "longitude": listing.longitude, "location_precision": listing.geo_precision,
+        "phones": [{"number": ph["number"], "extension": ph.get("ext") or None} for ph in listing.phones],
+        "website": listing.website or None,
+        "tags": listing.tags,
+        "codes": list(listing.codes),
+        "url": url or provider_urls([listing.path_id], external=True)[0],
+        "updated": listing.updated,
+        "status": listing.status,
     }
     if distance is not None:
         d["distance_miles"] = distance
@@ -75,7 +77,8 @@ def results_json(res: SearchResults, tax: Taxonomy) -> dict[str, Any]:
     q = res.query
     out: dict[str, Any] = {
         "total": res.total, "page": q.page, "per_page": q.per_page, "pages": res.pages, "sort": res.sort,
-        "results": [provider_json(h.provider, tax, h.distance) for h in res.hits],
+        "results": [provider_json(h.listing, tax, h.distance, url) for h, url in
+                    zip(res.hits, provider_urls([h.listing.path_id for h in res.hits], external=True))],
         "facets": res.facets,
         "location": None if res.location is None else {**res.location.as_dict(), "radius_miles": q.radius
                                                          if res.location.precision != "state" else None},

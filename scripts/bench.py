@@ -263,7 +263,7 @@ def our_ids(app: Flask, query: SearchQuery) -> tuple[int, set[int]]:
     while True:
         with app.test_request_context():
             res = find_providers(query.with_(page=page, per_page=CHECK_PAGE))
-            ids.update(h.provider.id for h in res.hits)
+            ids.update(h.listing.id for h in res.hits)
         if page >= res.pages:
             return res.total, ids
         page += 1

@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from directory.db import db
+from directory.listing import Listing
 from directory.models import Provider
 from directory.search.params import SearchQuery, parse_query
 from directory.search.service import find_providers
@@ -23,7 +24,7 @@ def all_ids(app: Flask, **args: Any) -> list[str]:
     ids, page = [], 1
     while True:
         res = search(app, per_page=100, page=page, **args)
-        ids += [h.provider.public_id for h in res.hits]
+        ids += [h.listing.public_id for h in res.hits]
         if page >= res.pages:
             return ids
         page += 1
@@ -55,7 +56,7 @@ def test_location_results_match_an_independent_distance_scan(national: Flask, ne
     distances = [h.distance for h in search(national, near=near, radius=radius, per_page=100).hits]
     assert distances == sorted(distances)
     for h in res.hits:
-        assert abs(h.distance - round(expected[h.provider.public_id], 1)) <= 0.051
+        assert abs(h.distance - round(expected[h.listing.public_id], 1)) <= 0.051
 
 
 def test_city_and_its_zip_find_the_same_providers_near_the_centre(national: Flask) -> None:
@@ -70,15 +71,15 @@ def test_synonyms_find_what_people_mean(national: Flask) -> None:
     res = search(national, q="suboxone", per_page=100)
     assert res.total > 500
 
-    def says_buprenorphine(p: Provider) -> bool:
+    def says_buprenorphine(p: Listing) -> bool:
         text = " ".join([p.name, p.name2, *(tax.code_label(c) for c in p.code_set)]).lower()
         return "buprenorphine" in text or "suboxone" in text
 
-    assert all(says_buprenorphine(h.provider) for h in res.hits)
-    assert sum(1 for h in res.hits if bup & h.provider.code_set) > 50
+    assert all(says_buprenorphine(h.listing) for h in res.hits)
+    assert sum(1 for h in res.hits if bup & h.listing.code_set) > 50
     rehab = search(national, q="rehab", near="Charlottesville, VA", radius=50, per_page=100)
     residential = tax.group("setting").option("residential").codes
-    assert any(residential & h.provider.code_set for h in rehab.hits)
+    assert any(residential & h.listing.code_set for h in rehab.hits)
     co = search(national, q="co-occurring")
     assert co.total == search(national, q="dual diagnosis").total > 100
 
@@ -90,12 +91,12 @@ def test_typos_are_fixed_and_said(national: Flask) -> None:
     assert bup.did_you_mean == "buprenorphine" and bup.total > 0
     name = search(national, q="Alethia House")
     assert name.did_you_mean == "aletheia house"
-    assert any(h.provider.name == "Aletheia House" for h in name.hits)
+    assert any(h.listing.name == "Aletheia House" for h in name.hits)
 
 
 def test_real_provider_names_are_found(national: Flask) -> None:
     res = search(national, q="Region Ten Mohr Center")
-    assert res.hits and res.hits[0].provider.name2 == "Mohr Center"
+    assert res.hits and res.hits[0].listing.name2 == "Mohr Center"
 
 
 def test_or_within_a_group_and_across_groups(national: Flask) -> None:
@@ -128,7 +129,7 @@ def test_ambiguous_and_unknown_places(national: Flask) -> None:
 
 def test_state_search_filters_by_state(national: Flask) -> None:
     res = search(national, near="Vermont", per_page=100)
-    assert res.total > 20 and all(h.provider.state == "VT" for h in res.hits)
+    assert res.total > 20 and all(h.listing.state == "VT" for h in res.hits)
 
 
 def test_empty_results_suggest_a_wider_radius_and_a_filter_to_drop(national: Flask) -> None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial import cKDTree
 from sqlalchemy import select
 
 from ..db import db
+from ..listing import ListingCache
 from ..models import Provider, data_version
 from ..taxonomy import Taxonomy
 
@@ -45,6 +46,7 @@ class Catalog:
     name_rank: np.ndarray  # position of each row when sorted by name
     tree: cKDTree
     words: dict[str, int]  # unstemmed words of names, for spelling suggestions
+    listings: ListingCache = field(default_factory=ListingCache)  # what results show, for this version
 
     def __len__(self) -> int:
         return len(self.pks)

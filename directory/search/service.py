@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..db import db
 from ..geocode import Place, resolver
+from ..listing import Listing
 from ..models import Provider
 from ..taxonomy import Taxonomy
 from . import text as textsearch
@@ -27,7 +28,7 @@ WIDER_RADII = (10, 25, 50, 100, 150, 250)
 
 @dataclass
 class Hit:
-    provider: Provider
+    listing: Listing
     distance: float | None
 
 
@@ -253,11 +254,10 @@ def find_providers(q: SearchQuery) -> SearchResults:
     page_rows = rows[page]
     page_dist = dist[page].tolist() if dist is not None else [None] * len(page)
     pks = cat.pks[page_rows].tolist()
-    by_pk = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(pks)))} if pks else {}
-    for pk, d in zip(pks, page_dist):
-        provider = by_pk.get(pk)
-        if provider is not None:
-            res.hits.append(Hit(provider, round(float(d), 1) if d is not None else None))
+    distances = dict(zip(pks, page_dist))
+    for listing in cat.listings.get(pks, _taxonomy()):
+        d = distances[listing.id]
+        res.hits.append(Hit(listing, round(float(d), 1) if d is not None else None))
     if res.total == 0:
         res.suggestions = _suggest(q, cat, place, text_rows, res.did_you_mean)
     return res
@@ -293,7 +293,7 @@ def nearby(provider: Provider, limit: int = 5) -> list[Hit]:
     types = [o.key for o in tax.tags(provider.code_set).get("type", [])]
     q = SearchQuery(lat=provider.latitude, lon=provider.longitude, radius=float(current_app.config["MAX_RADIUS"]),
                     filters={"type": tuple(types)} if types else {}, per_page=limit + 1)
-    hits = [h for h in find_providers(q).hits if h.provider.id != provider.id]
+    hits = [h for h in find_providers(q).hits if h.listing.id != provider.id]
     return hits[:limit]
 
 

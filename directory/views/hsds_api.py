@@ -203,7 +203,9 @@ def _search(args: Any) -> tuple[list[Provider], int, SearchQuery]:
     res = find_providers(q)
     if res.location_error:  # only a postcode can fail to resolve
         raise DirectoryError(f"Unknown ZIP code {q.near!r}.", 400, "postcode")
-    return [h.provider for h in res.hits], res.total, q
+    ids = [h.listing.id for h in res.hits]
+    by_id = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(ids)))} if ids else {}
+    return [by_id[i] for i in ids if i in by_id], res.total, q
 
 
 def _provider_page(render: Callable[[Provider], dict[str, Any]]) -> Any:

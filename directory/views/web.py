@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 from ..db import db
 from ..guides import load_guides
 from ..models import ProblemReport, Provider
-from ..present import address_line, card_tags, filter_panel, phone_href, phone_text, tag_groups
+from ..present import address_line, filter_panel, phone_href, phone_text, provider_urls, tag_groups
 from ..search.params import parse_query
 from ..search.service import find_providers, nearby
 from ..security import limiter
@@ -34,7 +34,6 @@ class ReportForm(FlaskForm):
 def helpers() -> dict[str, object]:
     return {"taxonomy": current_app.extensions["taxonomy"], "phone_href": phone_href, "phone_text": phone_text,
             "address_line": address_line, "tag_groups": tag_groups,
-            "card_tags": lambda p: card_tags(p, current_app.extensions["taxonomy"]),
             "filter_panel": lambda q, r: filter_panel(current_app.extensions["taxonomy"], q, r)}
 
 
@@ -49,7 +48,9 @@ def home():  # type: ignore[no-untyped-def]
 def search():  # type: ignore[no-untyped-def]
     query = parse_query(request.args, current_app.extensions["taxonomy"], current_app.config)
     results = find_providers(query) if (query.q or query.has_location or query.filters) else None
-    return render_template("search.html", query=query, results=results)
+    hits = results.hits if results else []
+    cards = list(zip(hits, provider_urls([h.listing.path_id for h in hits])))
+    return render_template("search.html", query=query, results=results, cards=cards)
 
 
 def _provider_or_404(path_id: str) -> Provider:

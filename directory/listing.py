@@ -1,0 +1,100 @@
+"""A provider as a search result shows it: an immutable snapshot, made once per data version.
+
+Search results, the JSON API and the "nearby" list need the same few fields of each provider, already
+shaped for display (address line, type labels, tag keys). Reading them through the ORM on every search
+cost more than the search itself, so each process keeps the listings it has shown in a bounded cache
+that lives on the catalog and is dropped with it when an import moves the data version.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from .db import db
+from .models import Provider
+
+if TYPE_CHECKING:
+    from .taxonomy import Taxonomy
+
+CARD_GROUPS = ("type", "setting")  # the labels a result card shows
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    id: int
+    public_id: str
+    path_id: str
+    name: str
+    name2: str
+    street: str
+    street2: str
+    city: str
+    state: str
+    zip: str
+    latitude: float
+    longitude: float
+    geo_precision: str
+    phones: tuple[dict[str, str], ...]
+    website: str
+    codes: tuple[str, ...]  # sorted
+    status: str
+    updated: str  # ISO date
+    address: str  # one line, as cards and pages print it
+    labels: tuple[str, ...]  # type of care and setting, for cards
+    tags: dict[str, list[str]]  # option keys by group, taxonomy order
+
+    @property
+    def code_set(self) -> frozenset[str]:
+        return frozenset(self.codes)
+
+
+def address_line(p: Provider | Listing) -> str:
+    street = ", ".join(filter(None, [p.street, p.street2]))
+    place = " ".join(filter(None, [f"{p.city}," if p.city else "", p.state, p.zip]))
+    return ", ".join(filter(None, [street, place.strip()]))
+
+
+def make_listing(p: Provider, tax: Taxonomy) -> Listing:
+    tags = tax.tags(p.code_set)
+    return Listing(
+        id=p.id, public_id=p.public_id, path_id=p.path_id, name=p.name, name2=p.name2 or "",
+        street=p.street or "", street2=p.street2 or "", city=p.city or "", state=p.state or "", zip=p.zip or "",
+        latitude=p.latitude, longitude=p.longitude, geo_precision=p.geo_precision,
+        phones=tuple(dict(ph) for ph in p.phones or ()), website=p.website or "", codes=tuple(sorted(p.code_set)),
+        status=p.status, updated=p.updated_at.date().isoformat(), address=address_line(p),
+        labels=tuple(o.label for g in CARD_GROUPS for o in tags.get(g, ())),
+        tags={g.key: [o.key for o in tags[g.key]] for g in tax.groups if g.key in tags},
+    )
+
+
+class ListingCache:
+    """Listings by provider primary key for one data version; reads only the ones it lacks, in one query.
+    Holds at most ``limit`` listings, forgetting the oldest half when full."""
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self._items: dict[int, Listing] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, pks: Sequence[int], tax: Taxonomy) -> list[Listing]:
+        """The listings of ``pks`` in that order (providers no longer in the database are left out)."""
+        missing = [pk for pk in pks if pk not in self._items]
+        if missing:
+            self._add(db.session.scalars(select(Provider).where(Provider.id.in_(missing))), tax)
+        items = self._items
+        return [items[pk] for pk in pks if pk in items]
+
+    def _add(self, providers: Iterable[Provider], tax: Taxonomy) -> None:
+        fresh = {p.id: make_listing(p, tax) for p in providers}
+        with self._lock:
+            if len(self._items) + len(fresh) > self.limit:
+                keep = list(self._items.items())[len(self._items) // 2:]
+                self._items = dict(keep)
+            self._items.update(fresh)
