@@ -3,6 +3,8 @@ structured line per request, with the path only, because query strings hold priv
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
 workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 worker_class = "sync"
@@ -11,6 +13,21 @@ graceful_timeout = 20
 keepalive = 5
 preload_app = False
 accesslog = None
+
+
+class PrivateLogger(Logger):
+    """gunicorn's own access line would hold the query string, so it is never built, whatever the
+    other settings say (with a ``logconfig_dict`` gunicorn would otherwise build it for every request)."""
+
+    @property
+    def access_log_enabled(self) -> bool:
+        return False
+
+    def access(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
+        return None
+
+
+logger_class = PrivateLogger
 errorlog = "-"
 loglevel = "info"
 # Request lines (with query strings) are never logged, even on errors.

@@ -18,7 +18,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   trap 'rm -rf "$work"' EXIT
 fi
 # The API limit is per client address and wrk is one address: lift it for the measurement.
-export SECRET_KEY=${SECRET_KEY:-loadtest-only} API_RATE_LIMIT="1000000 per second" ACCESS_LOG_LEVEL=WARNING
+export SECRET_KEY=${SECRET_KEY:-loadtest-only} API_RATE_LIMIT="1000000 per second"
 .venv/bin/python - <<'PY'
 from pathlib import Path
 from sqlalchemy import func, select

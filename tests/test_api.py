@@ -66,6 +66,14 @@ def test_rate_limit_gives_429_with_retry_after(tmp_path: Any) -> None:
     assert resp.is_json and int(resp.headers["Retry-After"]) > 0 and resp.get_json()["error"]["status"] == 429
 
 
+def test_rate_limit_covers_both_apis_and_leaves_pages_alone(tmp_path: Any) -> None:
+    app = make_app(tmp_path, RATELIMIT_ENABLED=True, API_RATE_LIMIT="2 per minute")
+    c = app.test_client()
+    assert [c.get("/api/hsds/taxonomies").status_code for _ in range(3)] == [200, 200, 429]
+    assert [c.get("/api/v1/taxonomy").status_code for _ in range(3)] == [200, 200, 429]
+    assert {c.get(path).status_code for path in ["/", "/about", "/guides/", "/healthz"] * 3} <= {200, 503}
+
+
 def test_openapi_document_is_served_and_valid(client: Any) -> None:
     from jsonschema import Draft202012Validator
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+import orjson
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
@@ -29,8 +29,8 @@ limiter.limit(_api_limit)(bp)
 
 def json_response(payload: Any, status: int = 200, max_age: int = 60) -> Response:
     """A JSON response with an ETag (answering If-None-Match with 304) and caching headers."""
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)  # compact UTF-8, ~10x the stdlib's speed
+    etag = hashlib.sha256(body).hexdigest()[:32]
     resp = Response(body, status=status, mimetype="application/json")
     if status == 200:
         resp.set_etag(etag)
