@@ -1,5 +1,6 @@
 """gunicorn settings for `make run` and production. Access logs are off: the app writes its own
 structured line per request, with the path only, because query strings hold private search terms."""
+import gc
 import multiprocessing
 import os
 
@@ -61,3 +62,7 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
 
     with worker.wsgi.test_request_context("/"):
         warm_up()
+    # What was just loaded (gazetteer, catalog, index readers: about 390,000 objects) lives as long as
+    # the worker. Left to the collector, every full collection would walk all of it, a 230 ms stall for
+    # whoever is waiting; frozen, a full collection takes well under a millisecond.
+    gc.freeze()

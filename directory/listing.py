@@ -3,7 +3,8 @@
 Search results, the JSON API and the "nearby" list need the same few fields of each provider, already
 shaped for display (address line, type labels, tag keys). Reading them through the ORM on every search
 cost more than the search itself, so each process keeps the listings it has shown in a bounded cache
-that lives on the catalog and is dropped with it when an import moves the data version.
+that lives on the catalog and is dropped with it when an import moves the data version. Fields are
+strings, numbers and tuples, so the garbage collector soon stops tracking all but the listing itself.
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class Listing:
     updated: str  # ISO date
     address: str  # one line, as cards and pages print it
     labels: tuple[str, ...]  # type of care and setting, for cards
-    tags: dict[str, list[str]]  # option keys by group, taxonomy order
+    tags: tuple[tuple[str, tuple[str, ...]], ...]  # (group, option keys), taxonomy order
 
     @property
     def code_set(self) -> frozenset[str]:
@@ -67,7 +68,7 @@ def make_listing(p: Provider, tax: Taxonomy) -> Listing:
         phones=tuple(dict(ph) for ph in p.phones or ()), website=p.website or "", codes=tuple(sorted(p.code_set)),
         status=p.status, updated=p.updated_at.date().isoformat(), address=address_line(p),
         labels=tuple(o.label for g in CARD_GROUPS for o in tags.get(g, ())),
-        tags={g.key: [o.key for o in tags[g.key]] for g in tax.groups if g.key in tags},
+        tags=tuple((g.key, tuple(o.key for o in tags[g.key])) for g in tax.groups if g.key in tags),
     )
 
 

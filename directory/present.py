@@ -62,7 +62,7 @@ def provider_json(p: Provider | Listing, tax: Taxonomy, distance: float | None =
         "latitude": listing.latitude, "longitude": listing.longitude, "location_precision": listing.geo_precision,
         "phones": [{"number": ph["number"], "extension": ph.get("ext") or None} for ph in listing.phones],
         "website": listing.website or None,
-        "tags": listing.tags,
+        "tags": {group: list(keys) for group, keys in listing.tags},
         "codes": list(listing.codes),
         "url": url or provider_urls([listing.path_id], external=True)[0],
         "updated": listing.updated,

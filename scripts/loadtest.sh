@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Load test: gunicorn on loopback with the national data, wrk for DURATION at CONNECTIONS over a
-# mix of search URLs (pages and API). Prints requests/s, p50/p99 and errors.
-#   scripts/loadtest.sh                # 60 s, 64 connections
-#   DURATION=20s CONNECTIONS=32 scripts/loadtest.sh
+# mix of search URLs (pages and API): the hand-picked ones in scripts/loadtest_urls.txt and URL_COUNT
+# more drawn from the data by scripts/loadtest_urls.py. Prints requests/s, p50/p99 and errors.
+#   scripts/loadtest.sh                # 60 s, 64 connections, 24 + 2000 URLs
+#   DURATION=20s CONNECTIONS=32 URL_COUNT=0 scripts/loadtest.sh
 # Uses instance/ from `make run` when it is loaded; otherwise imports the bundle into a temp folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ DURATION=${DURATION:-60s}
 CONNECTIONS=${CONNECTIONS:-64}
 PORT=${PORT:-5400}
 WORKERS=${WORKERS:-$(nproc)}
+URL_COUNT=${URL_COUNT:-2000}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 
 if [ -z "${DATABASE_URL:-}" ]; then
@@ -33,12 +35,14 @@ with app.app_context():
     ensure_index()
     print("providers:", db.session.scalar(select(func.count()).select_from(Provider).where(Provider.status == "active")))
 PY
+urls=$(mktemp)
+.venv/bin/python scripts/loadtest_urls.py --count "$URL_COUNT" > "$urls"
 WEB_CONCURRENCY=$WORKERS .venv/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$PORT wsgi:app 2>/dev/null &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "${work:-/nonexistent}"' EXIT
+trap 'kill $server 2>/dev/null; rm -rf "${work:-/nonexistent}" "$urls"' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
 # Warm every worker's catalog and index before measuring.
 for _ in $(seq 1 $((WORKERS * 4))); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/search?near=06708&q=detox"; done
-echo "wrk: $DURATION, $CONNECTIONS connections, $WORKERS gunicorn workers, $(nproc) cores"
-wrk -t"${WRK_THREADS:-2}" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s scripts/loadtest.lua "http://127.0.0.1:$PORT" -- scripts/loadtest_urls.txt \
+echo "wrk: $DURATION, $CONNECTIONS connections, $(wc -l < "$urls") URLs, $WORKERS gunicorn workers, $(nproc) cores"
+wrk -t"${WRK_THREADS:-2}" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s scripts/loadtest.lua "http://127.0.0.1:$PORT" -- "$urls" \
   | tee /dev/stderr | grep '^RESULT' | sed 's/^RESULT //'

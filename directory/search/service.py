@@ -176,8 +176,9 @@ def _facets(cat: Catalog, rows: np.ndarray, masks: dict[str, np.ndarray]) -> dic
 
 
 def _candidates(q: SearchQuery, cat: Catalog, place: Place | None, radius: float,
-                text_rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
-    """Rows passing text and location (before tag filters), with distances when a place is given."""
+                text_mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Rows passing text and location (before tag filters), with distances when a place is given.
+    ``text_mask``: one flag per catalog row, set where the text matched (None: no text)."""
     if place is not None and place.precision == "state":
         rows = np.flatnonzero(cat.states == place.state)
         dist = None
@@ -185,8 +186,8 @@ def _candidates(q: SearchQuery, cat: Catalog, place: Place | None, radius: float
         rows, dist = cat.within(place.latitude, place.longitude, radius)
     else:
         rows, dist = np.arange(len(cat), dtype=np.int64), None
-    if text_rows is not None:
-        keep = np.isin(rows, text_rows)
+    if text_mask is not None:
+        keep = text_mask[rows]
         rows = rows[keep]
         dist = dist[keep] if dist is not None else None
     return rows, dist
@@ -210,11 +211,6 @@ def _page_order(keys: tuple[np.ndarray, ...], start: int, size: int) -> np.ndarr
     return order[start:end]
 
 
-def _count(q: SearchQuery, cat: Catalog, place: Place | None, radius: float, text_rows: np.ndarray | None) -> int:
-    rows, _ = _candidates(q, cat, place, radius, text_rows)
-    return int(_all_but(_group_masks(q, cat, rows), None, len(rows)).sum())
-
-
 def find_providers(q: SearchQuery) -> SearchResults:
     """Answer one search: text, place and filters together, with facets and suggestions."""
     cat = catalog()
@@ -232,9 +228,13 @@ def find_providers(q: SearchQuery) -> SearchResults:
     except IndexUnavailable:
         match = _name_match(q, cat)
         res.notices.append("Full-text search is being repaired: matching names only for now.")
-    text_rows = match.rows if match is not None else None
+    text_mask = None
+    if match is not None:
+        text_mask = np.zeros(len(cat), dtype=bool)
+        text_mask[match.rows] = True
     res.did_you_mean = match.corrected if match is not None else None
-    rows, dist = _candidates(q, cat, place, q.radius, text_rows)
+    rows, dist = _candidates(q, cat, place, q.radius, text_mask)
+    candidates = rows
     masks = _group_masks(q, cat, rows)
     res.facets = _facets(cat, rows, masks)
     keep = _all_but(masks, None, len(rows))
@@ -259,29 +259,34 @@ def find_providers(q: SearchQuery) -> SearchResults:
         d = distances[listing.id]
         res.hits.append(Hit(listing, round(float(d), 1) if d is not None else None))
     if res.total == 0:
-        res.suggestions = _suggest(q, cat, place, text_rows, res.did_you_mean)
+        res.suggestions = _suggest(q, cat, place, text_mask, candidates, res.did_you_mean)
     return res
 
 
-def _suggest(q: SearchQuery, cat: Catalog, place: Place | None, text_rows: np.ndarray | None,
-             corrected: str | None) -> Suggestions:
-    """What to try when nothing matched: a wider radius, a filter to drop, a spelling."""
+def _suggest(q: SearchQuery, cat: Catalog, place: Place | None, text_mask: np.ndarray | None,
+             candidates: np.ndarray, corrected: str | None) -> Suggestions:
+    """What to try when nothing matched: a wider radius, a filter to drop, a spelling.
+    ``candidates``: the rows that passed text and place, before the filters."""
     s = Suggestions(spelling=corrected)
     max_radius = current_app.config["MAX_RADIUS"]
-    if place is not None and place.precision != "state":
-        for r in WIDER_RADII:
-            if q.radius < r <= max_radius:
-                n = _count(q, cat, place, r, text_rows)
-                if n:
-                    s.radius = (float(r), n)
-                    break
+    wider = [r for r in WIDER_RADII if q.radius < r <= max_radius]
+    if place is not None and place.precision != "state" and wider:
+        rows, dist = _candidates(q, cat, place, wider[-1], text_mask)  # once, at the widest radius
+        assert dist is not None
+        dist = dist[_all_but(_group_masks(q, cat, rows), None, len(rows))]
+        for r in wider:
+            n = int((dist <= r).sum())
+            if n:
+                s.radius = (float(r), n)
+                break
     for group, options in q.filters.items():
         for option in options:
             rest = tuple(o for o in options if o != option)
             filters = {g: o for g, o in q.filters.items() if g != group}
             if rest:
                 filters[group] = rest
-            n = _count(q.with_(filters=filters), cat, place, q.radius, text_rows)
+            masks = _group_masks(q.with_(filters=filters), cat, candidates)
+            n = int(_all_but(masks, None, len(candidates)).sum())
             if n:
                 s.drop.append((group, option, n))
     return s
