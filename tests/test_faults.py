@@ -6,6 +6,7 @@ Each leaves the database either as it was or fully imported, and the index in st
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -59,6 +60,34 @@ def test_a_broken_index_is_reported_searched_around_and_rebuilt(app: Flask, tmp_
         assert ensure_index() is True
         assert index_health()["in_step"]
     assert client.get("/healthz").status_code == 200
+
+
+# Run in a child process: a reader that maps the files would die of SIGBUS here, taking pytest with it.
+TRUNCATE_UNDER_LIVE_READER = """
+from directory.search.service import warm_up
+from tests.conftest import make_app
+app = make_app(folder)
+with app.app_context():
+    client = app.test_client()
+    with app.test_request_context("/"):
+        warm_up()  # the worker's searcher is open and has read some postings
+    assert client.get("/api/v1/providers?q=region+ten").status_code == 200
+    faults.BREAKS["segment files truncated to 0 bytes"](faults.Instance(folder))
+    for words in ["fluvanna", "orchard", "staunton"]:  # in names; their postings were never read
+        r = client.get("/api/v1/providers?q=" + words)
+        print(r.status_code, r.json["total"] > 0, "being repaired" in " ".join(r.json["notices"]))
+"""
+
+
+def test_segment_files_cut_to_nothing_under_a_live_reader_do_not_kill_it(app: Flask, tmp_path: Path) -> None:
+    with app.app_context():
+        import_file(SAMHSA / "locator-api-2019-charlottesville.json")
+    setup = (f"import sys; sys.path.insert(0, {str(REPO)!r}); from pathlib import Path; "
+             f"from tests.test_faults import faults; folder = Path({str(tmp_path)!r})\n")
+    child = subprocess.run([sys.executable, "-c", setup + TRUNCATE_UNDER_LIVE_READER], cwd=REPO,
+                           capture_output=True, text=True, timeout=120)
+    assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
+    assert child.stdout.split("\n")[:3] == ["200 True True"] * 3  # answered from names, and says so
 
 
 def test_searches_keep_answering_while_reindex_runs(tmp_path: Path) -> None:

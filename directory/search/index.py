@@ -9,6 +9,9 @@ Layout on disk (``INDEX_DIR``)::
 
 The index records the database ``data_version`` it reflects (a ``__meta__`` document written in the
 same commit), so a stale or missing index is noticed and rebuilt.
+
+Readers open the files without mmap: a segment file cut short under a mapped reader kills the whole
+process with SIGBUS, where a plain read raises an error the search service can answer around.
 """
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ from typing import Any, Iterable, Iterator
 from whoosh import index as windex
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import Index
 from whoosh.writing import IndexWriter
 
 from ..models import Provider
@@ -67,6 +72,11 @@ class IndexStatus:
     generation: str
 
 
+def open_for_reading(path: Path) -> Index:
+    """Open one generation for searching, reading files rather than mapping them (see above)."""
+    return FileStorage(str(path), supports_mmap=False).open_index()
+
+
 class SearchIndex:
     """The live index of one folder, shared by the threads of a process."""
 
@@ -94,7 +104,7 @@ class SearchIndex:
                 raise FileNotFoundError(f"no search index in {self.folder}")
             if gen != self._gen:
                 old = self._searcher
-                self._ix = windex.open_dir(str(self.folder / gen))
+                self._ix = open_for_reading(self.folder / gen)
                 self._searcher = self._ix.searcher()
                 self._gen = gen
                 if old is not None:
@@ -112,7 +122,7 @@ class SearchIndex:
         if gen is None:
             return IndexStatus(False, None, 0, "")
         try:
-            ix = windex.open_dir(str(self.folder / gen))
+            ix = open_for_reading(self.folder / gen)
             with ix.searcher() as s:
                 meta = s.document(id=META_ID)
                 return IndexStatus(True, meta["version"] if meta else None, s.doc_count() - (1 if meta else 0), gen)
