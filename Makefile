@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 PYTHON ?= python3
 
-.PHONY: run test serve bench loadtest clean
+.PHONY: run test bench loadtest clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: $(VENV)/.test-installed
 
 bench: $(VENV)/.installed
 	$(PY) scripts/bench.py
+
+loadtest: $(VENV)/.installed
+	bash scripts/loadtest.sh
 
 clean:
 	rm -rf instance test-artifacts .test-env

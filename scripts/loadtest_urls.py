@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from flask import Flask  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from directory import create_app  # noqa: E402
@@ -31,9 +32,9 @@ WORDS = ["detox", "suboxone", "methadone", "alcohol", "teens", "spanish", "veter
 RADII = [5, 10, 25, 25, 25, 50, 100]
 
 
-def urls(count: int, seed: int) -> list[str]:
+def urls(app: Flask, count: int, seed: int) -> list[str]:
+    """``count`` search URLs drawn from ``app``'s active providers."""
     rnd = random.Random(seed)
-    app = create_app()
     with app.app_context():
         places = db.session.execute(select(Provider.zip, Provider.city, Provider.state)
                                     .where(Provider.status == "active").order_by(Provider.id)).all()
@@ -67,7 +68,7 @@ def main() -> None:
     args = ap.parse_args()
     fixed = [line.strip() for line in (ROOT / "scripts" / "loadtest_urls.txt").read_text().splitlines()
              if line.strip()]
-    print("\n".join(fixed + urls(args.count, args.seed)))
+    print("\n".join(fixed + urls(create_app(), args.count, args.seed)))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""scripts/bench.py: a tiny run (four bundle files, two copies) produces every figure and passes its check.
+"""scripts/bench.py: a tiny run (four bundle files, two copies) produces every figure and passes its check;
+scripts/loadtest_urls.py: the load test's URL mix is repeatable and every URL in it answers 200.
 
-This proves the script works, not how fast anything is: no timing is asserted.
+This proves the scripts work, not how fast anything is: no timing is asserted.
 """
 from __future__ import annotations
 
@@ -11,17 +12,35 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from flask import Flask
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
 
 
-def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_script", SCRIPT)
+def load_script(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"{path.stem}_script", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     return module
+
+
+def load_bench() -> ModuleType:
+    return load_script(SCRIPT)
+
+
+def test_load_test_urls_are_repeatable_varied_and_all_answer(national_app: Flask) -> None:
+    mix = load_script(SCRIPT.parent / "loadtest_urls.py")
+    drawn = mix.urls(national_app, 300, seed=3)
+    assert drawn == mix.urls(national_app, 300, seed=3) != mix.urls(national_app, 300, seed=4)
+    fixed = [u for u in (SCRIPT.parent / "loadtest_urls.txt").read_text().splitlines() if u]
+    api = sum(u.startswith("/api/") for u in drawn)
+    assert 0.25 < api / len(drawn) < 0.55 and len(set(drawn)) > 250
+    assert sum("q=" in u for u in drawn) > 60 and sum("%2C+" in u for u in drawn) > 30  # words; "City, ST"
+    client = national_app.test_client()
+    statuses = {u: client.get(u).status_code for u in fixed + drawn}
+    assert {u: s for u, s in statuses.items() if s != 200} == {}  # wrk counts anything else as an error
 
 
 def test_query_mix_is_large_and_varied() -> None:
