@@ -9,7 +9,7 @@ strings, numbers and tuples, so the garbage collector soon stops tracking all bu
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -86,16 +86,18 @@ class ListingCache:
 
     def get(self, pks: Sequence[int], tax: Taxonomy) -> list[Listing]:
         """The listings of ``pks`` in that order (providers no longer in the database are left out)."""
-        missing = [pk for pk in pks if pk not in self._items]
-        if missing:
-            self._add(db.session.scalars(select(Provider).where(Provider.id.in_(missing))), tax)
         items = self._items
-        return [items[pk] for pk in pks if pk in items]
+        found = {pk: items[pk] for pk in pks if pk in items}
+        missing = [pk for pk in pks if pk not in found]
+        if missing:
+            fresh = {p.id: make_listing(p, tax)
+                     for p in db.session.scalars(select(Provider).where(Provider.id.in_(missing)))}
+            found.update(fresh)
+            self._remember(fresh)
+        return [found[pk] for pk in pks if pk in found]
 
-    def _add(self, providers: Iterable[Provider], tax: Taxonomy) -> None:
-        fresh = {p.id: make_listing(p, tax) for p in providers}
+    def _remember(self, fresh: dict[int, Listing]) -> None:
         with self._lock:
             if len(self._items) + len(fresh) > self.limit:
-                keep = list(self._items.items())[len(self._items) // 2:]
-                self._items = dict(keep)
+                self._items = dict(list(self._items.items())[len(self._items) // 2:])
             self._items.update(fresh)

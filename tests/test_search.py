@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from directory.db import db
-from directory.listing import Listing
+from directory.listing import Listing, ListingCache, make_listing
 from directory.models import Provider
 from directory.search.params import SearchQuery, parse_query
 from directory.search.service import find_providers
@@ -173,6 +173,21 @@ def test_per_page_is_capped_and_pages_past_the_end_are_empty(national: Flask) ->
 def test_service_takes_a_plain_query_object(national: Flask) -> None:
     res = find_providers(SearchQuery(lat=41.55, lon=-73.06, radius=10, filters={"type": ("detox",)}))
     assert res.sort == "distance" and res.total == search(national, lat=41.55, lon=-73.06, radius=10, type="detox").total
+
+
+def test_listing_cache_returns_every_listing_asked_for_even_while_it_forgets(national: Flask) -> None:
+    tax = national.extensions["taxonomy"]
+    pks = list(db.session.scalars(select(Provider.id).where(Provider.status == "active").order_by(Provider.id)
+                                  .limit(12)))
+    cache = ListingCache(limit=6)
+    assert [x.id for x in cache.get(pks[:5], tax)] == pks[:5]
+    # Each call mixes known and new listings past the limit: making room for the new ones must not lose
+    # the known ones that same call asked for.
+    asked = pks[7:12] + pks[2:5]
+    assert [x.id for x in cache.get(asked, tax)] == asked
+    assert len(cache) <= 8 and [x.id for x in cache.get(pks, tax)] == pks
+    p = db.session.get(Provider, pks[0])
+    assert cache.get([pks[0]], tax) == [make_listing(p, tax)]  # same fields as made straight from the row
 
 
 def test_a_missing_index_degrades_text_search_instead_of_failing(tmp_path) -> None:  # type: ignore[no-untyped-def]
