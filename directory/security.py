@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+access_log = logging.getLogger("directory.access")
 LIMITED_BLUEPRINTS = frozenset({"api", "hsds_api"})  # all their endpoints; pages limit only the report form
 
 
@@ -20,7 +21,7 @@ def _no_limit_applies() -> bool:
     """Skip the limiter's per-request bookkeeping (a fifth of a page's time) where no limit is set:
     page and health reads. Limits set on such a route would need this filter changed."""
     return request.method in ("GET", "HEAD") and request.blueprint not in LIMITED_BLUEPRINTS
-access_log = logging.getLogger("directory.access")
+
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
