@@ -145,3 +145,17 @@ def street_key(value: str) -> str:
 def looks_like_formula(value: str) -> bool:
     """True for text that a spreadsheet would run as a formula (``=cmd|...``, ``@SUM(...)``)."""
     return bool(FORMULA.match(value))
+
+
+_KEEP_CAPS = {"LLC", "LLP", "LP", "PC", "PLLC", "DBA", "AOD", "DUI", "DWI", "SUD", "MAT", "CA", "USA", "VA", "II",
+              "III", "IV", "HIV", "AIDS", "PO", "NE", "NW", "SE", "SW", "YMCA", "YWCA"}
+
+
+def tidy_caps(value: object) -> str:
+    """Turn an ALL-CAPS name or street into title case ('CHERRY HILL DETOX, LLC' → 'Cherry Hill Detox, LLC');
+    text that already mixes cases is left as it is."""
+    s = text(value)
+    if not s or not s.isupper():
+        return s
+    return re.sub(r"[A-Za-z][A-Za-z']*", lambda m: m.group(0) if m.group(0) in _KEEP_CAPS
+                  else m.group(0)[0] + m.group(0)[1:].lower(), s)

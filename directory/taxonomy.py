@@ -1,8 +1,9 @@
 """The treatment taxonomy: SAMHSA service codes mapped to the plain-language filters people use.
 
-``data/taxonomy.toml`` holds the groups and options with the codes that mean each; the SAMHSA
-dictionary (``data/samhsa/service-codes.csv``) and ``data/service-codes-extra.csv`` give every code a
-name and let files that carry service *names* be turned back into codes.
+``data/taxonomy.toml`` holds the groups and options with the codes that mean each. SAMHSA's dictionaries
+(the 2023 download's ``service-code-reference-2023.csv`` first, then ``service-codes.csv``) and
+``data/service-codes-extra.csv`` give every code a name and let files that carry service *names* be
+turned back into codes; the first dictionary to name a code or a service name wins.
 """
 from __future__ import annotations
 
@@ -22,7 +23,12 @@ class Option:
     label: str
     description: str
     codes: frozenset[str]
-    canonical: str = ""  # the code a tag word ('detox') stands for in the project's simple CSV
+
+    @property
+    def own_code(self) -> str:
+        """The project-local code that means this option and nothing else (a tag word such as
+        'inpatient' in the simple CSV stands for it)."""
+        return option_code(self.group, self.key)
 
 
 @dataclass(frozen=True)
@@ -71,19 +77,33 @@ class Taxonomy:
         return found
 
     def code_for_name(self, name: str) -> str | None:
-        """Map a service name as files spell it ('Detoxification '), or an option's key or label, to a code."""
+        """Map a service name as files spell it ('Detoxification '), a code, or an option's key or label,
+        to a code."""
         folded = fold(name)
         if folded in self.name_codes:
             return self.name_codes[folded]
         if folded.upper() in self.code_names:
             return folded.upper()
+        return self._option_code(folded)
+
+    def code_for_tag(self, word: str) -> str | None:
+        """Map a tag word of the simple CSV to a code: an option's key or label first ('inpatient' means
+        the Inpatient option and nothing more), then service names and codes."""
+        return self._option_code(fold(word)) or self.code_for_name(word)
+
+    def _option_code(self, folded: str) -> str | None:
         for o in self.options:
             if folded in (o.key, o.key.replace("-", " "), o.label.lower()):
-                return o.canonical or None
+                return o.own_code
         return None
 
     def code_label(self, code: str) -> str:
         return self.code_names.get(code, code)
+
+
+def option_code(group: str, key: str) -> str:
+    """``X_TYPE_INPATIENT`` for the option ``type=inpatient``."""
+    return f"X_{group}_{key}".upper().replace("-", "_")
 
 
 def fold(name: str) -> str:
@@ -105,6 +125,9 @@ def _read_dictionary(path: Path, tax: Taxonomy) -> None:
                 tax.name_codes.setdefault(fold(name), code)
 
 
+DICTIONARIES = ("samhsa/service-code-reference-2023.csv", "samhsa/service-codes.csv", "service-codes-extra.csv")
+
+
 def load_taxonomy(data_dir: Path) -> Taxonomy:
     """Read the taxonomy and code dictionaries from ``data_dir``."""
     with (data_dir / "taxonomy.toml").open("rb") as f:
@@ -116,16 +139,18 @@ def load_taxonomy(data_dir: Path) -> Taxonomy:
             description=g.get("description", ""),
             options=tuple(
                 Option(g["key"], o["key"], o["label"], o.get("description", ""),
-                       frozenset(c.upper() for c in o["codes"]), o["codes"][0].upper() if o["codes"] else "")
+                       frozenset([*(c.upper() for c in o["codes"]), option_code(g["key"], o["key"])]))
                 for o in g.get("option", [])
             ),
         )
         for g in raw["group"]
     )
     tax = Taxonomy(groups=groups)
-    for path in (data_dir / "samhsa" / "service-codes.csv", data_dir / "service-codes-extra.csv"):
-        if path.exists():
-            _read_dictionary(path, tax)
+    for path in DICTIONARIES:
+        if (data_dir / path).exists():
+            _read_dictionary(data_dir / path, tax)
+    for o in tax.options:
+        tax.code_names.setdefault(o.own_code, o.label)
     return tax
 
 

@@ -10,17 +10,18 @@ from types import ModuleType
 from typing import Any, Iterator
 
 from ..errors import ImportRefused
-from . import hsds, mapped, nssats, samhsa_api, samhsa_csv, simple_csv
-from .files import sniff_text
+from . import ca_dhcs, hsds, mapped, nssats, samhsa_api, samhsa_csv, samhsa_xlsx, simple_csv
+from .files import is_workbook, sniff_text
 from .record import RawRow
 
 # Order matters for auto-detection: the most specific shapes first.
-FORMATS: dict[str, ModuleType] = {m.NAME: m for m in (nssats, samhsa_csv, samhsa_api, hsds, simple_csv, mapped)}
+FORMATS: dict[str, ModuleType] = {m.NAME: m for m in (nssats, samhsa_xlsx, samhsa_csv, samhsa_api, ca_dhcs, hsds,
+                                                      simple_csv, mapped)}
 
 
 def detect(path: Path) -> str:
     """Name the format of ``path`` from its header or shape, or refuse it."""
-    head = "" if path.is_dir() else sniff_text(path)
+    head = "" if path.is_dir() or is_workbook(path) else sniff_text(path)
     for name, module in FORMATS.items():
         if module.sniff(path, head):
             return name
@@ -29,7 +30,7 @@ def detect(path: Path) -> str:
         if sep in first and "," not in first:
             raise ImportRefused(str(path), 1, f"the header has one column: the file looks separated by {name}, "
                                 "not commas; save it as comma-separated CSV")
-    raise ImportRefused(str(path), 1, "unknown format: not a SAMHSA, N-SSATS, HSDS or project CSV; "
+    raise ImportRefused(str(path), 1, "unknown format: not a SAMHSA, N-SSATS, California DHCS, HSDS or project CSV; "
                         "give --format, or --map for other layouts")
 
 
@@ -42,6 +43,6 @@ def parse(path: Path, fmt: str = "auto", options: dict[str, Any] | None = None) 
         fmt = detect(path)
     if fmt not in FORMATS:
         raise ImportRefused(str(path), 0, f"unknown format {fmt!r}; choose one of: auto, {', '.join(FORMATS)}")
-    if not path.is_dir():
+    if not path.is_dir() and not is_workbook(path):
         sniff_text(path)  # refuse empty, binary and non-UTF-8 files with a clear reason
     return fmt, FORMATS[fmt].parse(path, options)

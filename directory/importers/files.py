@@ -185,3 +185,55 @@ def _item_lines(text: str, key: str, count: int) -> list[int] | None:
         last = off
         lines.append(line)
     return lines
+
+
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def is_workbook(path: Path) -> bool:
+    """True for an .xlsx file that starts like a workbook (a ZIP archive)."""
+    if path.is_dir() or path.suffix.lower() != ".xlsx":
+        return False
+    with path.open("rb") as f:
+        return f.read(4) == ZIP_MAGIC
+
+
+def xlsx_rows(path: Path, sheet: int = 0, required: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (row number, row) for each data row of one sheet of an XLSX workbook.
+
+    Headers and cells are stripped text. python-calamine reads the cells themselves, not the sheet's
+    stored dimension (SAMHSA's downloads store a wrong one, and readers that trust it see one cell);
+    it reads the 2,492-row Texas download in about 1 s where openpyxl's reader took 19 s."""
+    from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
+
+    file = str(path)
+    try:
+        wb = CalamineWorkbook.from_path(file)
+        if sheet >= len(wb.sheet_names):
+            raise ImportRefused(file, 1, f"the workbook has {len(wb.sheet_names)} sheet(s); sheet {sheet + 1} is missing")
+        ws = wb.get_sheet_by_index(sheet)
+        rows = iter(ws.iter_rows())
+        header = [_cell(h) for h in next(rows, [])]
+    except (CalamineError, PasswordError, XmlError, ZipError, OSError, ValueError) as e:
+        raise ImportRefused(file, 1, f"not a readable XLSX workbook: {type(e).__name__}: {e}") from None
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        raise ImportRefused(file, 1, f"sheet {sheet + 1} is empty")
+    if len(header) > MAX_COLUMNS:
+        raise ImportRefused(file, 1, f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ImportRefused(file, 1, f"sheet {sheet + 1}: missing column(s): {', '.join(missing)}")
+    for number, values in enumerate(rows, start=2):
+        cells = [_cell(v) for v in values[: len(header)]]
+        if any(cells):
+            yield number, dict(zip(header, cells))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

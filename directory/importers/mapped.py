@@ -5,6 +5,7 @@ The mapping is TOML (see ``data/maps/``)::
     records = ""                 # for JSON: the member holding the list ("" = the top level)
     source_date = "2025"
     add_codes = ["SA"]           # codes every row of the file has
+    service_detail = "full"      # the file lists every service a place reports (default "partial")
     [columns]                    # our field = the file's column (a list: several columns, in order)
     name = "name"
     phones = ["phone"]
@@ -23,7 +24,7 @@ from .files import csv_rows, json_items, load_json
 from .record import RAW_FIELDS, RawRow, split_list
 
 NAME = "mapped"
-LIST_FIELDS = {"phones", "codes", "service_names"}
+LIST_FIELDS = {"phones", "codes", "service_names", "tag_words"}
 
 
 def sniff(path: Path, head: str) -> bool:
@@ -79,4 +80,5 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
                 fields[ours] = " ".join(str(row[c]) for c in cols if row.get(c) not in (None, ""))
         fields["codes"] = fields.get("codes", []) + list(spec.get("add_codes", [])) + list(options.get("add_codes", []))
         fields.setdefault("source_date", spec.get("source_date", options.get("source_date", "")))
+        fields.setdefault("service_detail", options.get("service_detail") or spec.get("service_detail", "partial"))
         yield RawRow(line, fields)

@@ -28,4 +28,5 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
             "phones": [row.get("Contact")],
             "codes": (row.get("Keys") or "").split("/") + list(options.get("add_codes", [])),
             "source_date": options.get("source_date", ""),
+            "service_detail": options.get("service_detail") or "full",
         })

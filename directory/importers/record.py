@@ -16,7 +16,11 @@ from ..taxonomy import Taxonomy
 
 # The raw field names a parser may fill. ``phones`` and ``codes``/``service_names`` take lists.
 RAW_FIELDS = ("record_id", "name", "name2", "street", "street2", "city", "state", "zip", "county",
-              "latitude", "longitude", "phones", "website", "codes", "service_names", "source_date")
+              "latitude", "longitude", "phones", "website", "codes", "service_names", "source_date",
+              "service_detail", "licences", "tag_words")
+# How much a record says about services: "full" (a list of every service the place reports, so a
+# missing one is a no) or "partial" (only some services; a missing one is unknown).
+SERVICE_DETAIL = ("full", "partial")
 SCALAR_FIELDS = ("record_id", "name", "name2", "street", "street2", "city", "state", "zip", "county", "latitude",
                  "longitude", "website", "source_date")
 MAX_LENGTH = {"name": 300, "name2": 300, "street": 300, "street2": 300, "city": 120, "county": 120, "website": 500}
@@ -26,6 +30,7 @@ MAX_LENGTH = {"name": 300, "name2": 300, "street": 300, "street2": 300, "city": 
 class RawRow:
     line: int
     fields: dict[str, Any]
+    skip: str = ""  # why this row is not a provider at all (skipped, not rejected)
 
 
 @dataclass
@@ -54,6 +59,9 @@ class ProviderRecord:
     website: str = ""
     codes: list[str] = field(default_factory=list)
     source_date: str = ""
+    service_detail: str = "partial"
+    licences: list[dict[str, Any]] = field(default_factory=list)  # [{"authority", "number", "kind", "expires", …}]
+    role: str = "primary"  # primary: a listing of its own | enrich: adds services to a matched provider
     line: int = 0
 
     def data(self) -> dict[str, Any]:
@@ -146,15 +154,10 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
         problem("website", "longer than 500 characters; dropped", "warning")
         site = ""
 
-    codes = {str(c).strip().upper() for c in f.get("codes") or [] if isinstance(c, (str, int)) and str(c).strip()}
-    for name in f.get("service_names") or []:
-        if not n.text(name):
-            continue
-        code = tax.code_for_name(name)
-        if code:
-            codes.add(code)
-        else:
-            problem("services", f"unknown service name {n.text(name)[:80]!r}; not mapped to a code", "warning")
+    codes = _codes(f, tax, problem)
+    detail = n.text(f.get("service_detail")) or "partial"
+    if detail not in SERVICE_DETAIL:
+        problem("service_detail", f"must be one of {', '.join(SERVICE_DETAIL)}, not {detail[:20]!r}")
 
     if any(p.severity == "error" for p in problems):
         return None, problems
@@ -165,9 +168,29 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
         street2=values["street2"], city=values["city"], state=state, zip=zip_code, county=values["county"],
         latitude=round(float(lat), 6), longitude=round(float(lon), 6), geo_precision=precision,  # type: ignore[arg-type]
         phones=phones, website=site, codes=sorted(codes), source_date=n.text(f.get("source_date"))[:20],
-        line=row.line,
+        service_detail=detail, licences=list(f.get("licences") or []), line=row.line,
     )
     return record, problems
+
+
+def _codes(f: dict[str, Any], tax: Taxonomy, problem: Any) -> set[str]:
+    """Service codes from a row's codes and service names (unknown names are warned about)."""
+    codes = {str(c).strip().upper() for c in f.get("codes") or [] if isinstance(c, (str, int)) and str(c).strip()}
+    for name in f.get("service_names") or []:
+        if not n.text(name):
+            continue
+        code = tax.code_for_name(name)
+        if code:
+            codes.add(code)
+        else:
+            problem("services", f"unknown service name {n.text(name)[:80]!r}; not mapped to a code", "warning")
+    for word in f.get("tag_words") or []:
+        code = tax.code_for_tag(word) if n.text(word) else None
+        if code:
+            codes.add(code)
+        elif n.text(word):
+            problem("tags", f"unknown tag {n.text(word)[:80]!r}; not mapped to a service", "warning")
+    return codes
 
 
 def locator_fields(row: dict[str, Any], codes: list[str], options: dict[str, Any]) -> dict[str, Any]:

@@ -28,4 +28,6 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
             if isinstance(service, dict):
                 names += split_list(service.get("f3"), ";")
         fields = locator_fields(row, [row.get("typeFacility") or ""], options)
-        yield RawRow(line, {**fields, "service_names": names})
+        # The API lists every service a facility reports: full detail.
+        yield RawRow(line, {**fields, "service_names": names,
+                            "service_detail": options.get("service_detail") or "full"})

@@ -29,6 +29,7 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
             "latitude": row.get("latitude"), "longitude": row.get("longitude"),
             "phones": split_list(row.get("phone"), ";"), "website": row.get("website"),
             "codes": list(options.get("add_codes", [])),
-            "service_names": split_list(row.get("tags"), ";"),
+            "tag_words": split_list(row.get("tags"), ";"),
             "source_date": row.get("updated") or options.get("source_date", ""),
+            "service_detail": options.get("service_detail") or "partial",
         })

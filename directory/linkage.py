@@ -1,0 +1,180 @@
+"""Record linkage: is this record the same facility as a provider we already list?
+
+Sources spell one facility differently ("Ctr" and "Center", a program name in ``name2`` or not, a
+suite number, a new phone), and different programs share things (one organisation's phone line, one
+building). So a match needs two kinds of evidence: the place (same street number and ZIP, or close
+coordinates, or the same phone nearby) and the name (similar, compared with rapidfuzz). A shared phone
+alone never joins two differently named programs. ``compare`` decides one pair and says why;
+``Linker`` finds the candidates for a record among many sites quickly.
+
+Tested against a hand-checked sample of real candidate pairs (``tests/data/linkage-pairs.csv``).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from rapidfuzz import fuzz
+
+from .normalize import name_key, street_key
+
+# Words that say what kind of place it is, not which one: two names sharing only these are not alike.
+GENERIC = frozenset("""
+    center centers ctr services service svcs program programs treatment recovery health behavioral
+    mental counseling clinic clinics and of the for at in community care inc llc substance abuse use
+    addiction alcohol drug drugs chemical dependency outpatient residential inpatient detox
+    detoxification rehabilitation rehab family medical hospital house home county st saint new
+    """.split())
+_ABBREVIATIONS = {"ctr": "center", "cntr": "center", "svcs": "services", "svc": "services", "srvcs": "services",
+                  "hlth": "health", "bhvrl": "behavioral", "assn": "association", "intl": "international",
+                  "mt": "mount", "ft": "fort", "dept": "department", "univ": "university", "tx": "treatment",
+                  "trtmt": "treatment", "cnslg": "counseling", "couns": "counseling"}
+
+SAME_PLACE_METRES = 150  # two exact points this close are one address
+NEARBY_METRES = 400  # a shared phone counts within this distance
+NAME_ALIKE = 80  # name similarity (0-100) that, with the same place, means the same facility
+NAME_SAME = 92  # name similarity that means the same facility when the points all but coincide
+CELL_DEGREES = 0.01  # grid cell for finding nearby sites (about 1.1 km north-south)
+
+
+@dataclass(frozen=True)
+class Site:
+    """What linkage compares of a record or a provider."""
+
+    name: str
+    name2: str = ""
+    street: str = ""
+    zip: str = ""
+    phones: tuple[str, ...] = ()
+    latitude: float = 0.0
+    longitude: float = 0.0
+    exact: bool = True  # coordinates of the address itself, not the centre of a ZIP or city
+    key: str = field(init=False, default="")
+    key2: str = field(init=False, default="")
+    number: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", fold_name(self.name))
+        object.__setattr__(self, "key2", fold_name(self.name2))
+        object.__setattr__(self, "number", street_number(self.street))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    same: bool
+    reason: str
+    score: float = 0.0  # name similarity, 0-100
+
+
+def fold_name(value: str) -> str:
+    """A name for comparing: folded, abbreviations spelled out."""
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in name_key(value or "").split())
+
+
+def street_number(street: str) -> str:
+    """The house number of a street address ('219 Dothan Road' → '219'; 'PO Box 5' → '')."""
+    m = re.match(r"\s*(\d+[a-z]?)\b", street_key(street or ""))
+    return m.group(1) if m else ""
+
+
+def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371008.8 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def name_similarity(a: Site, b: Site) -> float:
+    """How alike two sites' names are (0-100): the best of name against name and full name against full
+    name, where names that share only generic words ('recovery center') score low."""
+    best = 0.0
+    for x, y in ((a.key, b.key), (f"{a.key} {a.key2}".strip(), f"{b.key} {b.key2}".strip())):
+        if not x or not y:
+            continue
+        if not (set(x.split()) & set(y.split())) - GENERIC:
+            score = fuzz.ratio(x, y)  # no distinctive word in common: only near-identical spellings count
+        else:
+            score = max(fuzz.token_sort_ratio(x, y), fuzz.token_set_ratio(x, y) - 5)
+        best = max(best, score)
+    return best
+
+
+def compare(a: Site, b: Site) -> Verdict:
+    """Decide whether two sites are the same facility, and say why."""
+    apart = metres(a.latitude, a.longitude, b.latitude, b.longitude) if a.exact and b.exact else None
+    same_address = bool(a.number and a.number == b.number and a.zip and a.zip == b.zip)
+    if a.number and b.number and a.number != b.number and (apart is None or apart > SAME_PLACE_METRES):
+        return Verdict(False, f"different street numbers ({a.number}, {b.number})")
+    close = apart is not None and apart <= SAME_PLACE_METRES
+    shared_phone = bool(set(a.phones) & set(b.phones))
+    near = (apart is not None and apart <= NEARBY_METRES) or (apart is None and a.zip == b.zip != "")
+    score = name_similarity(a, b)
+    if a.key2 and b.key2 and a.key == b.key and fuzz.token_set_ratio(a.key2, b.key2) < 60:
+        return Verdict(False, f"two programs of one organisation ({a.name2!r}, {b.name2!r})", score)
+    if (same_address or close) and score >= NAME_ALIKE:
+        return Verdict(True, "same address and a similar name", score)
+    if shared_phone and near and score >= NAME_ALIKE:
+        return Verdict(True, "same phone nearby and a similar name", score)
+    if apart is not None and apart <= 50 and score >= NAME_SAME:
+        return Verdict(True, "same point and the same name", score)
+    if same_address or close or (shared_phone and near):
+        return Verdict(False, f"same place but a different name (similarity {score:.0f})", score)
+    where = f"{apart:,.0f} m away" if apart is not None else "no exact location to compare"
+    return Verdict(False, f"not at the same place ({where})", score)
+
+
+class Linker:
+    """Sites by phone, ZIP and grid cell, to find the few worth comparing with a record."""
+
+    def __init__(self) -> None:
+        self.sites: list[tuple[Any, Site]] = []
+        self._by_phone: dict[str, list[int]] = defaultdict(list)
+        self._by_zip: dict[str, list[int]] = defaultdict(list)
+        self._by_cell: dict[tuple[int, int], list[int]] = defaultdict(list)
+
+    def add(self, handle: Any, site: Site) -> None:
+        i = len(self.sites)
+        self.sites.append((handle, site))
+        for ph in site.phones:
+            self._by_phone[ph].append(i)
+        if site.zip:
+            self._by_zip[site.zip].append(i)
+        if site.exact:
+            self._by_cell[_cell(site.latitude, site.longitude)].append(i)
+
+    def candidates(self, site: Site) -> Iterable[tuple[Any, Site]]:
+        seen: set[int] = set()
+        lists = [self._by_phone.get(ph, []) for ph in site.phones] + [self._by_zip.get(site.zip, [])]
+        if site.exact:
+            r, c = _cell(site.latitude, site.longitude)
+            lists += [self._by_cell.get((r + dr, c + dc), []) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+        for lst in lists:
+            for i in lst:
+                if i not in seen:
+                    seen.add(i)
+                    yield self.sites[i]
+
+    def find(self, site: Site) -> tuple[Any, Verdict]:
+        """The best matching site's handle (None when nothing matches) and the verdict that decided it:
+        for no match, the reason the closest candidate was turned down."""
+        best: tuple[Any, Verdict] | None = None
+        closest: tuple[Site, Verdict] | None = None
+        for handle, other in self.candidates(site):
+            v = compare(site, other)
+            if v.same and (best is None or v.score > best[1].score):
+                best = (handle, v)
+            elif not v.same and (closest is None or v.score > closest[1].score):
+                closest = (other, v)
+        if best is not None:
+            return best
+        if closest is None:
+            return None, Verdict(False, "no listed provider at this address, ZIP or phone")
+        other, v = closest
+        return None, Verdict(False, f"closest candidate {other.name!r}: {v.reason}", v.score)
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return int(math.floor(lat / CELL_DEGREES)), int(math.floor(lon / CELL_DEGREES))
