@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from .db import db
-from .loader import ImportReport, import_file
+from .loader import OUTCOMES, ImportReport, import_file
 from .models import ProblemReport, Provider, ProviderSource, data_version
 from .search.index import SearchIndex, iter_active
 
@@ -79,9 +79,9 @@ def load_bundle(data_dir: Path, echo: Any = print) -> list[ImportReport]:
         path = data_dir / entry["path"]
         report = import_file(path, map_file=data_dir / entry["map"] if entry.get("map") else None,
                              add_codes=entry.get("add_codes", []), source_date=entry.get("source_date", ""),
-                             update_index=False)
-        echo(f"  {path.name}: {report.rows} rows, {report.added} added, {report.merged} merged, "
-             f"{report.rejected} rejected ({report.seconds:.1f} s)")
+                             enrich=entry.get("enrich", False), update_index=False)
+        counts = ", ".join(f"{getattr(report, k):,} {k}" for k in OUTCOMES if getattr(report, k))
+        echo(f"  {path.name}: {report.rows:,} rows: {counts} ({report.seconds:.1f} s)")
         reports.append(report)
     echo(f"  indexed {reindex()} providers")
     return reports

@@ -16,6 +16,7 @@ process with SIGBUS, where a plain read raises an error the search service can a
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import time
@@ -35,6 +36,8 @@ from ..normalize import STATES
 from ..taxonomy import Taxonomy
 
 META_ID = "__meta__"
+_WORD = re.compile(r"[\w']+")
+REBUILD_PROCS = max(1, min(2, os.cpu_count() or 1))  # Whoosh's own multi-process writer for full rebuilds
 
 
 def make_schema() -> Schema:
@@ -54,14 +57,20 @@ def make_schema() -> Schema:
 def document(p: Provider, tax: Taxonomy) -> dict[str, Any]:
     """Return the index document of one provider."""
     codes = p.code_set
-    words = [tax.code_label(c) for c in sorted(codes)]
-    for opts in tax.tags(codes).values():
-        words += [f"{o.label} {o.key.replace('-', ' ')}" for o in opts]
     return {
-        "id": str(p.id), "pk": p.id, "name": p.name, "name2": p.name2, "services": " ; ".join(words),
+        "id": str(p.id), "pk": p.id, "name": p.name, "name2": p.name2, "services": services_text(codes, tax),
         "codes": " ".join(sorted(codes)).lower(),
         "place": " ".join(filter(None, [p.city, p.county, STATES.get(p.state, ""), p.state, p.zip])),
     }
+
+
+def services_text(codes: frozenset[str] | set[str], tax: Taxonomy) -> str:
+    """The words of a provider's service names and filter labels, each once: matching and scoring look
+    only at whether a field has a word, so repeats would only cost indexing time."""
+    labels = [tax.code_label(c) for c in sorted(codes)]
+    for opts in tax.tags(codes).values():
+        labels += [f"{o.label} {o.key.replace('-', ' ')}" for o in opts]
+    return " ".join(dict.fromkeys(_WORD.findall(" ".join(labels).lower())))
 
 
 @dataclass
@@ -146,7 +155,7 @@ class SearchIndex:
         path = self.folder / gen
         path.mkdir()
         ix = windex.create_in(str(path), make_schema())
-        w = ix.writer(limitmb=256)
+        w = ix.writer(limitmb=128, procs=REBUILD_PROCS, multisegment=REBUILD_PROCS > 1)
         count = 0
         for p in providers:
             w.add_document(**document(p, tax))  # type: ignore[arg-type]
