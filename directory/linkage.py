@@ -27,6 +27,7 @@ GENERIC = frozenset("""
     mental counseling clinic clinics and of the for at in community care inc llc substance abuse use
     addiction alcohol drug drugs chemical dependency outpatient residential inpatient detox
     detoxification rehabilitation rehab family medical hospital house home county st saint new
+    office satellite unit site adult adults healthcare hcs system systems division department
     """.split())
 _ABBREVIATIONS = {"ctr": "center", "cntr": "center", "svcs": "services", "svc": "services", "srvcs": "services",
                   "hlth": "health", "bhvrl": "behavioral", "assn": "association", "intl": "international",
@@ -95,7 +96,7 @@ def name_similarity(a: Site, b: Site) -> float:
         if not x or not y:
             continue
         if not (set(x.split()) & set(y.split())) - GENERIC:
-            score = fuzz.ratio(x, y)  # no distinctive word in common: only near-identical spellings count
+            score = fuzz.ratio(x, y) - 10  # no distinctive word in common: only near-identical spellings count
         else:
             score = max(fuzz.token_sort_ratio(x, y), fuzz.token_set_ratio(x, y) - 5)
         best = max(best, score)
@@ -106,14 +107,20 @@ def compare(a: Site, b: Site) -> Verdict:
     """Decide whether two sites are the same facility, and say why."""
     apart = metres(a.latitude, a.longitude, b.latitude, b.longitude) if a.exact and b.exact else None
     same_address = bool(a.number and a.number == b.number and a.zip and a.zip == b.zip)
-    if a.number and b.number and a.number != b.number and (apart is None or apart > SAME_PLACE_METRES):
+    if a.number and b.number and a.number != b.number:
+        # Even next door: one organisation's houses and buildings on one street are separate places.
         return Verdict(False, f"different street numbers ({a.number}, {b.number})")
-    close = apart is not None and apart <= SAME_PLACE_METRES
+    # Without a street to compare, only points that all but coincide are one place (campuses have
+    # several houses).
+    close = apart is not None and apart <= (SAME_PLACE_METRES if a.number and b.number else 40)
     shared_phone = bool(set(a.phones) & set(b.phones))
-    near = (apart is not None and apart <= NEARBY_METRES) or (apart is None and a.zip == b.zip != "")
+    near = (apart is not None and apart <= (NEARBY_METRES if a.number and b.number else 40)) or \
+        (apart is None and a.zip == b.zip != "")
     score = name_similarity(a, b)
     if a.key2 and b.key2 and a.key == b.key and fuzz.token_set_ratio(a.key2, b.key2) < 60:
         return Verdict(False, f"two programs of one organisation ({a.name2!r}, {b.name2!r})", score)
+    if score >= NAME_ALIKE and _distinct_programs(a, b):
+        return Verdict(False, "one organisation's different programs (each name has words the other lacks)", score)
     if (same_address or close) and score >= NAME_ALIKE:
         return Verdict(True, "same address and a similar name", score)
     if shared_phone and near and score >= NAME_ALIKE:
@@ -124,6 +131,29 @@ def compare(a: Site, b: Site) -> Verdict:
         return Verdict(False, f"same place but a different name (similarity {score:.0f})", score)
     where = f"{apart:,.0f} m away" if apart is not None else "no exact location to compare"
     return Verdict(False, f"not at the same place ({where})", score)
+
+
+_FILLER = frozenset("of the and at inc llc dba a an for".split())
+# Kinds of care: generic in a name, but two listings of one organisation that each name a different one
+# ('… Outpatient' and '… Phoenix') are separate programs.
+SETTINGS = frozenset("outpatient inpatient residential detox detoxification methadone otp iop".split())
+
+
+def _extras(words: list[str], other: list[str]) -> list[str]:
+    """Words of one name with no counterpart in the other (abbreviations and near-spellings count)."""
+    return [w for w in words if w not in _FILLER and (w not in GENERIC or w in SETTINGS) and len(w) >= 3 and not any(
+        o.startswith(w) or w.startswith(o) or fuzz.ratio(w, o) >= 85 for o in other if len(min(w, o, key=len)) >= 3
+        or w == o)]
+
+
+def _distinct_programs(a: Site, b: Site) -> bool:
+    """True when each full name has a distinctive word the other lacks ('… Outpatient' and '… Phoenix'):
+    the same organisation's separate programs, listed apart by their publishers."""
+    wa, wb = f"{a.key} {a.key2}".split(), f"{b.key} {b.key2}".split()
+    joined_a, joined_b = "".join(wa), "".join(wb)  # 'rivervalley' and 'river valley'
+    wa = [w for w in wa if w not in joined_b]
+    wb = [w for w in wb if w not in joined_a]
+    return bool(_extras(wa, wb)) and bool(_extras(wb, wa))
 
 
 class Linker:

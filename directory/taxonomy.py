@@ -115,17 +115,20 @@ def _read_dictionary(path: Path, tax: Taxonomy) -> None:
     with path.open(encoding="utf-8-sig", newline="") as f:
         for row in csv.DictReader(f):
             row = {k.strip(): (v or "") for k, v in row.items() if k}
-            code = row["service_code"].strip().upper()
-            name = text(row["service_name"])
+            # SAMHSA's dictionaries name their columns service_code/service_name; the 2015 N-SSATS
+            # legend has code/meaning.
+            code = (row.get("service_code") or row.get("code") or "").strip().upper()
+            name = text(row.get("service_name") or row.get("meaning"))
             if not code:
                 continue
             tax.code_names.setdefault(code, name or code)
-            tax.code_categories.setdefault(code, text(row["category_name"]))
+            tax.code_categories.setdefault(code, text(row.get("category_name")))
             if name:
                 tax.name_codes.setdefault(fold(name), code)
 
 
-DICTIONARIES = ("samhsa/service-code-reference-2023.csv", "samhsa/service-codes.csv", "service-codes-extra.csv")
+DICTIONARIES = ("samhsa/service-code-reference-2023.csv", "samhsa/service-codes.csv", "service-codes-extra.csv",
+                "samhsa/nssats-2015-keys.csv")
 
 
 def load_taxonomy(data_dir: Path) -> Taxonomy:
