@@ -65,9 +65,41 @@ def stats() -> dict[str, Any]:
         select(ProviderSource.source, func.count()).where(ProviderSource.status == "active").group_by(ProviderSource.source)
     ).all())
     retired = db.session.scalar(select(func.count()).select_from(Provider).where(Provider.status == "retired"))
-    return {"providers": sum(by_state.values()), "retired": retired, "by_tag": dict(sorted(by_tag.items())),
+    return {"providers": sum(by_state.values()), "retired": retired, "services": service_coverage(),
+            "by_tag": dict(sorted(by_tag.items())),
             "by_state": dict(sorted(by_state.items())), "by_source": by_source,
             "by_location_precision": dict(by_precision), "index": index_health()}
+
+
+def service_coverage(radius: float = 25.0) -> dict[str, Any]:
+    """How far the type-of-care filters reach: the share of active providers listing a type of care,
+    the count per type, and which of the 50 largest US cities (``data/largest-cities.csv``) have a
+    detox option within ``radius`` miles."""
+    import csv
+
+    from .geocode import gazetteer
+    from .search.service import catalog
+
+    tax = current_app.extensions["taxonomy"]
+    cat = catalog()
+    columns = {(o.group, o.key): j for j, o in enumerate(tax.options)}
+    types = [o for o in tax.options if o.group == "type"]
+    type_cols = [columns[("type", o.key)] for o in types]
+    with_type = int(cat.tags[:, type_cols].any(axis=1).sum()) if len(cat) else 0
+    detox = cat.tags[:, columns[("type", "detox")]] if len(cat) else None
+    with (Path(current_app.config["DATA_DIR"]) / "largest-cities.csv").open(encoding="utf-8") as f:
+        cities = list(csv.DictReader(f))
+    without: list[str] = []
+    for c in cities:
+        place = gazetteer().city_place(c["city"], c["state"])
+        rows = cat.within(place.latitude, place.longitude, radius)[0] if place is not None else []
+        if place is None or detox is None or not detox[rows].any():
+            without.append(f"{c['city']}, {c['state']}")
+    return {"providers": len(cat), "with_type_of_care": with_type,
+            "share_with_type_of_care": round(with_type / len(cat), 4) if len(cat) else 0.0,
+            "by_type": {o.key: int(cat.tags[:, columns[("type", o.key)]].sum()) for o in types},
+            "largest_cities": len(cities), "cities_with_detox_within_25_miles": len(cities) - len(without),
+            "cities_without_detox_within_25_miles": without}
 
 
 def load_bundle(data_dir: Path, echo: Any = print) -> list[ImportReport]:
@@ -171,6 +203,12 @@ def stats_command(as_json: bool) -> None:
     click.echo("index: " + ("in step" if s["index"]["in_step"] else "OUT OF STEP (run `directory reindex`)")
                + f"  (index {s['index']['index_documents']:,} docs v{s['index']['index_version']}, "
                f"database {s['index']['database_providers']:,} v{s['index']['database_version']})")
+    sv = s["services"]
+    click.echo(f"type of care listed: {sv['with_type_of_care']:,} of {sv['providers']:,} active providers "
+               f"({sv['share_with_type_of_care']:.1%}); " + ", ".join(f"{k} {v:,}" for k, v in sv["by_type"].items()))
+    click.echo(f"detox within 25 miles: {sv['cities_with_detox_within_25_miles']} of the {sv['largest_cities']} largest "
+               f"US cities" + (f" (not: {'; '.join(sv['cities_without_detox_within_25_miles'])})"
+                               if sv["cities_without_detox_within_25_miles"] else ""))
     for title, key in (("by source", "by_source"), ("by tag", "by_tag"), ("by location precision", "by_location_precision"),
                        ("by state", "by_state")):
         click.echo(f"\n{title}:")

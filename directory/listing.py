@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from .db import db
 from .models import Provider
+from .provenance import newest_date
 
 if TYPE_CHECKING:
     from .taxonomy import Taxonomy
@@ -43,7 +45,8 @@ class Listing:
     website: str
     codes: tuple[str, ...]  # sorted
     status: str
-    updated: str  # ISO date
+    updated: str  # ISO date: when our record last changed
+    as_of: str  # the newest source's own date ("2015", "2025"): how fresh the facts are
     address: str  # one line, as cards and pages print it
     labels: tuple[str, ...]  # type of care and setting, for cards
     tags: tuple[tuple[str, tuple[str, ...]], ...]  # (group, option keys), taxonomy order
@@ -66,7 +69,7 @@ def make_listing(p: Provider, tax: Taxonomy) -> Listing:
         street=p.street or "", street2=p.street2 or "", city=p.city or "", state=p.state or "", zip=p.zip or "",
         latitude=p.latitude, longitude=p.longitude, geo_precision=p.geo_precision,
         phones=tuple(dict(ph) for ph in p.phones or ()), website=p.website or "", codes=tuple(sorted(p.code_set)),
-        status=p.status, updated=p.updated_at.date().isoformat(), address=address_line(p),
+        status=p.status, updated=p.updated_at.date().isoformat(), as_of=newest_date(p.sources), address=address_line(p),
         labels=tuple(o.label for g in CARD_GROUPS for o in tags.get(g, ())),
         tags=tuple((g.key, tuple(o.key for o in tags[g.key])) for g in tax.groups if g.key in tags),
     )
@@ -90,8 +93,8 @@ class ListingCache:
         found = {pk: items[pk] for pk in pks if pk in items}
         missing = [pk for pk in pks if pk not in found]
         if missing:
-            fresh = {p.id: make_listing(p, tax)
-                     for p in db.session.scalars(select(Provider).where(Provider.id.in_(missing)))}
+            fresh = {p.id: make_listing(p, tax) for p in db.session.scalars(
+                select(Provider).where(Provider.id.in_(missing)).options(selectinload(Provider.sources)))}
             found.update(fresh)
             self._remember(fresh)
         return [found[pk] for pk in pks if pk in found]

@@ -29,12 +29,11 @@ from .errors import ImportRefused
 from .importers.record import Problem, ProviderRecord, validate
 from .linkage import Linker, Site
 from .models import Provider, ProviderSource, bump_data_version, utcnow
-from .provenance import contact_sources, effective_codes
+from .provenance import PRECISION_RANK, contact_sources, effective_codes
 from .search import index as search_index
 from .taxonomy import Taxonomy
 
 OUTCOMES = ("added", "updated", "unchanged", "merged", "matched", "unmatched", "skipped", "rejected")
-PRECISION_RANK = {"exact": 0, "address": 1, "zip": 2, "city": 3}
 
 
 PROBLEM_STATUS = {"error": "rejected", "warning": "warning", "skipped": "skipped", "unmatched": "unmatched"}

@@ -28,6 +28,9 @@ def _search_parameters(tax: Taxonomy, config: dict[str, Any]) -> list[dict[str, 
                        "description": f"{g.label}: any of these (OR); different groups combine with AND.",
                        "schema": {"type": "array", "items": {"type": "string", "enum": [o.key for o in g.options]}}})
     params += [
+        {"name": "unlisted", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]},
+         "description": "1: only the places (in the same area and text query) that list no type of care, filters set "
+                        "aside: what `services_unknown` counts."},
         {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["distance", "relevance", "name"]},
          "description": "Default: distance when a place is given, else relevance."},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1}},
@@ -66,8 +69,25 @@ def _schemas(tax: Taxonomy) -> dict[str, Any]:
                          "phones": {"type": "array", "items": {"$ref": "#/components/schemas/Phone"}},
                          "website": NULLABLE_STR, "tags": tags, "codes": {"type": "array", "items": {"type": "string"}},
                          "url": {"type": "string", "format": "uri"}, "updated": {"type": "string", "format": "date"},
-                         "status": {"type": "string", "enum": ["active", "retired"]}}},
-        "SearchResults": {"type": "object", "required": ["total", "page", "per_page", "results", "facets", "location"],
+                         "status": {"type": "string", "enum": ["active", "retired"]},
+                         "as_of": {"type": ["string", "null"], "description": "Date of the newest source (its own date, "
+                                   "not the day it was imported): '2015', '2022-05-25'."},
+                         "sources": {"type": "array", "items": {"$ref": "#/components/schemas/Source"}},
+                         "licences": {"type": "array", "items": {"$ref": "#/components/schemas/Licence"}}}},
+        "Source": {"type": "object", "required": ["name", "as_of", "role", "services", "fields"],
+                   "properties": {"name": {"type": "string"}, "label": NULLABLE_STR, "as_of": NULLABLE_STR,
+                                  "role": {"type": "string", "enum": ["primary", "enrich"]},
+                                  "services": {"type": "array", "items": {"type": "string"}},
+                                  "overruled": {"type": "array", "items": {"type": "string"}},
+                                  "fields": {"type": "array", "items": {"type": "string"}}}},
+        "Licence": {"type": "object", "required": ["authority", "status"],
+                    "properties": {"authority": {"type": "string"}, "number": NULLABLE_STR, "kind": NULLABLE_STR,
+                                   "expires": {"type": ["string", "null"], "format": "date"},
+                                   "status": {"type": "string", "enum": ["current", "expired", "unknown"]},
+                                   "capacity": {"type": ["integer", "null"]}, "program": NULLABLE_STR,
+                                   "source": NULLABLE_STR, "as_of": NULLABLE_STR}},
+        "SearchResults": {"type": "object", "required": ["total", "page", "per_page", "results", "facets", "location",
+                                                         "services_unknown"],
                           "properties": {
                               "total": {"type": "integer", "minimum": 0}, "page": {"type": "integer", "minimum": 1},
                               "per_page": {"type": "integer", "minimum": 1}, "pages": {"type": "integer", "minimum": 1},
@@ -77,6 +97,9 @@ def _schemas(tax: Taxonomy) -> dict[str, Any]:
                               "location": {"oneOf": [{"$ref": "#/components/schemas/Place"}, {"type": "null"}]},
                               "did_you_mean": NULLABLE_STR,
                               "notices": {"type": "array", "items": {"type": "string"}},
+                              "services_unknown": {"type": "integer", "minimum": 0, "description":
+                                                   "Places in the same area and text query that list no type of care "
+                                                   "and so are not in these results; `unlisted=1` shows them."},
                               "suggestions": {"type": "object", "properties": {
                                   "radius": {"type": ["object", "null"]}, "drop_filters": {"type": "array"},
                                   "spelling": NULLABLE_STR}}}},

@@ -7,11 +7,12 @@ from flask import url_for
 
 from .listing import Listing, address_line, make_listing
 from .models import Provider
+from .provenance import PRECISION_RANK, contributions, effective_codes, licences
 from .search.service import SearchResults
 from .taxonomy import Group, Option, Taxonomy
 
-__all__ = ["address_line", "filter_panel", "phone_href", "phone_text", "provider_json", "provider_urls",
-           "results_json", "tag_groups"]
+__all__ = ["address_line", "filter_panel", "phone_href", "phone_text", "provider_detail_json", "provider_json",
+           "provider_urls", "results_json", "service_sources", "tag_groups"]
 
 
 def tag_groups(p: Provider, tax: Taxonomy) -> list[tuple[Group, list[Option]]]:
@@ -66,6 +67,7 @@ def provider_json(p: Provider | Listing, tax: Taxonomy, distance: float | None =
         "codes": list(listing.codes),
         "url": url or provider_urls([listing.path_id], external=True)[0],
         "updated": listing.updated,
+        "as_of": listing.as_of or None,
         "status": listing.status,
     }
     if distance is not None:
@@ -84,6 +86,7 @@ def results_json(res: SearchResults, tax: Taxonomy) -> dict[str, Any]:
                                                          if res.location.precision != "state" else None},
         "did_you_mean": res.did_you_mean,
         "notices": res.notices,
+        "services_unknown": res.services_unknown,
     }
     if res.total == 0:
         s = res.suggestions
@@ -94,3 +97,28 @@ def results_json(res: SearchResults, tax: Taxonomy) -> dict[str, Any]:
         }
     return out
 
+
+
+def provider_detail_json(p: Provider, tax: Taxonomy, labels: dict[str, str]) -> dict[str, Any]:
+    """One provider with where each fact comes from: its sources (name, as-of date, what each gives)
+    and its state licences."""
+    d = provider_json(p, tax)
+    d["sources"] = [{"name": c.source, "label": labels.get(c.source), "as_of": c.as_of or None, "role": c.role,
+                     "services": list(c.codes), "overruled": list(c.overruled), "fields": list(c.fields)}
+                    for c in contributions(p.sources, PRECISION_RANK)]
+    d["licences"] = licences(p.sources)
+    return d
+
+
+def service_sources(p: Provider, tax: Taxonomy, labels: dict[str, str]) -> dict[tuple[str, str], list[str]]:
+    """For each (group, option) the provider shows, who reports it: ['SAMHSA … (2025)', …]."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for code, records in effective_codes(p.sources).items():
+        for g, opts in tax.tags({code}).items():
+            for o in opts:
+                names = out.setdefault((g, o.key), [])
+                for r in records:
+                    name = f"{labels.get(r.source, r.source)}{f' ({r.source_date[:4]})' if r.source_date else ''}"
+                    if name not in names:
+                        names.append(name)
+    return out

@@ -9,8 +9,15 @@ records of the provider's own listings come before enrichment records, which onl
 """
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable, Protocol
+
+
+PRECISION_RANK = {"exact": 0, "address": 1, "zip": 2, "city": 3}  # how exact a record's location is
 
 
 class SourceRecord(Protocol):
@@ -117,3 +124,29 @@ def newest_date(records: Iterable[SourceRecord]) -> str:
     """The date of the newest active source ('' when none has one)."""
     return max((r.source_date for r in records if r.status == "active" and r.source_date),
                key=date_key, default="")
+
+
+@lru_cache(maxsize=4)
+def source_labels(data_dir: str) -> dict[str, str]:
+    """How pages name the bundled sources: file stem -> label (from ``bundle.toml``)."""
+    path = Path(data_dir) / "bundle.toml"
+    if not path.exists():
+        return {}
+    with path.open("rb") as f:
+        manifest = tomllib.load(f)
+    return {Path(e["path"]).stem: e["label"] for e in manifest.get("file", []) if e.get("label")}
+
+
+def licences(records: Iterable[SourceRecord], today: date | None = None) -> list[dict[str, Any]]:
+    """The state licences and certifications the active records report, with their status today."""
+    today = today or date.today()
+    out = []
+    for r in records:
+        if r.status != "active":
+            continue
+        for lic in r.data.get("licences", []):
+            expires = lic.get("expires") or ""
+            status = "unknown" if not expires else "expired" if expires < today.isoformat() else "current"
+            out.append({**lic, "expires": expires or None, "status": status, "source": r.source,
+                        "as_of": r.source_date or None})
+    return out

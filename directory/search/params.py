@@ -23,6 +23,7 @@ class SearchQuery:
     sort: str | None = None  # None: distance when a place is given, else relevance
     page: int = 1
     per_page: int = 20
+    unlisted: bool = False  # only places that list no type of care (filters set aside)
 
     @property
     def has_location(self) -> bool:
@@ -44,6 +45,8 @@ class SearchQuery:
             out.append(("radius", f"{q.radius:g}"))
         for group, options in q.filters.items():
             out += [(group, o) for o in options]
+        if q.unlisted:
+            out.append(("unlisted", "1"))
         if q.sort:
             out.append(("sort", q.sort))
         if q.page != 1:
@@ -101,7 +104,11 @@ def parse_query(args: Any, tax: Taxonomy, config: Mapping[str, Any]) -> SearchQu
     sort = str(args.get("sort") or "").strip() or None
     if sort is not None and sort not in SORTS:
         raise DirectoryError(f"'sort' must be one of: {', '.join(SORTS)}.", 400, "sort")
+    unlisted_raw = str(args.get("unlisted") or "").strip().lower()
+    if unlisted_raw not in {"", "0", "1", "true", "false"}:
+        raise DirectoryError("'unlisted' must be 1 or 0.", 400, "unlisted")
     page = _number(args, "page", int, 1, 10_000) or 1
     per_page = min(_number(args, "per_page", int, 1, 1_000_000) or config["PER_PAGE"], config["MAX_PER_PAGE"])
     return SearchQuery(q=q, near=near, lat=lat, lon=lon, radius=radius or float(config["DEFAULT_RADIUS"]),
-                       filters=filters, sort=sort, page=page, per_page=per_page)
+                       filters=filters, sort=sort, page=page, per_page=per_page,
+                       unlisted=unlisted_raw in {"1", "true"})

@@ -55,6 +55,9 @@ class SearchResults:
     did_you_mean: str | None = None
     suggestions: Suggestions = field(default_factory=Suggestions)
     notices: list[str] = field(default_factory=list)  # things the searcher should know (degraded service)
+    # Places in the same area and text query that list no type of care and so are not in these results
+    # (a filter cannot see them): "31 more places nearby haven't listed their services".
+    services_unknown: int = 0
 
     @property
     def pages(self) -> int:
@@ -145,6 +148,16 @@ def _group_masks(q: SearchQuery, cat: Catalog, rows: np.ndarray) -> dict[str, np
         cols = [columns[(group, o)] for o in options]
         masks[group] = cat.tags[np.ix_(rows, cols)].any(axis=1)
     return masks
+
+
+def _has_type(cat: Catalog, rows: np.ndarray) -> np.ndarray:
+    """For each of ``rows``, whether it lists at least one type of care."""
+    start = 0
+    for g in _taxonomy().groups:
+        if g.key == "type":
+            return cat.tags[rows, start:start + len(g.options)].any(axis=1)
+        start += len(g.options)
+    return np.ones(len(rows), dtype=bool)
 
 
 def _all_but(masks: dict[str, np.ndarray], skip: str | None, n: int) -> np.ndarray:
@@ -238,6 +251,10 @@ def find_providers(q: SearchQuery) -> SearchResults:
     masks = _group_masks(q, cat, rows)
     res.facets = _facets(cat, rows, masks)
     keep = _all_but(masks, None, len(rows))
+    if q.unlisted:  # only the places that list no type of care: what the filters could not see
+        keep = ~_has_type(cat, rows)
+    else:
+        res.services_unknown = int((~keep & ~_has_type(cat, rows)).sum())
     rows = rows[keep]
     dist = dist[keep] if dist is not None else None
     res.total = len(rows)

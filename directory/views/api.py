@@ -11,7 +11,8 @@ from sqlalchemy import select
 from ..db import db
 from ..errors import DirectoryError
 from ..models import Provider
-from ..present import provider_json, results_json
+from ..present import provider_detail_json, results_json
+from ..provenance import source_labels
 from ..search.params import parse_query
 from ..search.service import find_providers
 from ..security import csrf, limiter
@@ -73,7 +74,8 @@ def provider(provider_id: str):  # type: ignore[no-untyped-def]
     p = db.session.scalar(select(Provider).where(Provider.public_id == provider_id.split("-", 1)[0].lower()))
     if p is None:
         raise DirectoryError(f"No provider with id {provider_id[:40]!r}.", 404, "id")
-    return json_response(provider_json(p, current_app.extensions["taxonomy"]))
+    labels = source_labels(current_app.config["DATA_DIR"])
+    return json_response(provider_detail_json(p, current_app.extensions["taxonomy"], labels))
 
 
 @bp.get("/v1/taxonomy")

@@ -11,7 +11,9 @@ from wtforms.validators import DataRequired, Length
 from ..db import db
 from ..guides import load_guides
 from ..models import ProblemReport, Provider
-from ..present import address_line, filter_panel, phone_href, phone_text, provider_urls, tag_groups
+from ..present import (address_line, filter_panel, phone_href, phone_text, provider_urls, service_sources,
+                       tag_groups)
+from ..provenance import PRECISION_RANK, contributions, licences, newest_date, source_labels
 from ..search.params import parse_query
 from ..search.service import find_providers, nearby
 from ..security import limiter
@@ -66,9 +68,16 @@ def provider(path_id: str):  # type: ignore[no-untyped-def]
     p = _provider_or_404(path_id)
     if path_id != p.path_id:
         return redirect(url_for("web.provider", path_id=p.path_id), 301)
-    sources = [s for s in p.sources]
     return render_template("provider.html", p=p, nearby=nearby(p) if p.status == "active" else [],
-                           sources=sources, form=ReportForm(), back=request.args.get("back", ""))
+                           form=ReportForm(), back=request.args.get("back", ""), **_provenance(p))
+
+
+def _provenance(p: Provider) -> dict[str, object]:
+    """What the provider page says about where its facts come from."""
+    tax = current_app.extensions["taxonomy"]
+    labels = source_labels(current_app.config["DATA_DIR"])
+    return {"contribs": contributions(p.sources, PRECISION_RANK), "labels": labels, "licences": licences(p.sources),
+            "reported_by": service_sources(p, tax, labels), "as_of": newest_date(p.sources)}
 
 
 def _report_limit() -> str:
@@ -81,7 +90,7 @@ def report(path_id: str):  # type: ignore[no-untyped-def]
     p = _provider_or_404(path_id)
     form = ReportForm()
     if not form.validate_on_submit():
-        return render_template("provider.html", p=p, nearby=[], sources=p.sources, form=form, back=""), 400
+        return render_template("provider.html", p=p, nearby=[], form=form, back="", **_provenance(p)), 400
     db.session.add(ProblemReport(provider_id=p.id, kind=form.kind.data, message=form.message.data or ""))
     db.session.commit()
     flash("Thank you. We will check this listing.")
