@@ -15,7 +15,7 @@ checks that ``reviewed`` is a real past date and that there are at least two sou
     ## Sources
 
     - [MedlinePlus: Alcohol withdrawal](https://medlineplus.gov/ency/article/000764.htm)
-    - [SAMHSA TIP 45: Detoxification and Substance Abuse Treatment](https://store.samhsa.gov/...)
+    - [MedlinePlus: Delirium tremens](https://medlineplus.gov/ency/article/000766.htm)
 
 ``search`` is a query string of filter keys that exist in ``data/taxonomy.toml`` (or ``q=...``).
 ``reviewed`` is the ISO date the facts were last checked. The last ``## Sources`` section must come at
