@@ -1,12 +1,40 @@
-"""Explainer guides: Markdown files in ``data/guides`` with a small header (title, summary, search)."""
+"""Explainer guides: Markdown files in ``data/guides`` with a small header, a body and a list of sources.
+
+A guide file looks like this (every header key is required except ``order``; tests/test_guides.py
+checks that ``reviewed`` is a real past date and that there are at least two sources)::
+
+    title: Detox and withdrawal
+    summary: One or two plain sentences shown on the guide list and as the page description.
+    search_label: Find detox near you
+    search: type=detox
+    order: 4
+    reviewed: 2026-11-26
+    ---
+    Markdown body, at Flesch-Kincaid grade 8 or below ...
+
+    ## Sources
+
+    - [MedlinePlus: Alcohol withdrawal](https://medlineplus.gov/ency/article/000764.htm)
+    - [MedlinePlus: Delirium tremens](https://medlineplus.gov/ency/article/000766.htm)
+
+``search`` is a query string of filter keys that exist in ``data/taxonomy.toml`` (or ``q=...``).
+``reviewed`` is the ISO date the facts were last checked. The last ``## Sources`` section must come at
+the very end and hold only ``- [title](https://...)`` lines; it is taken out of the body and shown by
+the page as its own list, so a guide's body never repeats it.
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import markdown
+
+SOURCES_HEADING = "\n## Sources\n"
+_SOURCE_LINE = re.compile(r"^[-*]\s+\[(?P<title>[^\]]+)\]\((?P<url>https?://[^\s)]+)\)\s*$")
 
 
 @dataclass(frozen=True)
@@ -17,19 +45,37 @@ class Guide:
     search_label: str
     search: tuple[tuple[str, str], ...]  # the filtered search this guide ends with
     order: int
-    body_markdown: str
+    body_markdown: str  # without the sources section
     html: str
+    reviewed: date | None  # when the facts were last checked
+    sources: tuple[tuple[str, str], ...]  # (title, url) of the pages the facts rest on
+
+
+def parse_sources(text: str, path: Path) -> tuple[tuple[str, str], ...]:
+    """Read the ``- [title](url)`` lines of a sources section; anything else in it is a mistake."""
+    sources = []
+    for line in filter(None, (ln.strip() for ln in text.splitlines())):
+        m = _SOURCE_LINE.match(line)
+        if not m:
+            raise ValueError(f"{path.name}: a Sources line must be '- [title](https://...)', not {line!r}")
+        sources.append((m["title"], m["url"]))
+    return tuple(sources)
 
 
 def parse_guide(path: Path) -> Guide:
-    """Read one guide file: ``key: value`` header lines, a ``---`` line, then Markdown."""
-    head, _, body = path.read_text(encoding="utf-8").partition("\n---\n")
+    """Read one guide file: ``key: value`` header lines, a ``---`` line, Markdown, then ``## Sources``."""
+    head, _, text = path.read_text(encoding="utf-8").partition("\n---\n")
     meta = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
+    body, found, sources_text = text.rpartition(SOURCES_HEADING)
+    if not found:
+        body, sources_text = text, ""
     return Guide(
         slug=path.stem, title=meta["title"], summary=meta["summary"], search_label=meta["search_label"],
         search=tuple(parse_qsl(meta["search"])), order=int(meta.get("order", 99)), body_markdown=body,
         # The guides are our own files; Markdown's raw-HTML pass-through is not needed, so escape it.
         html=markdown.markdown(body.replace("<", "&lt;"), output_format="html"),
+        reviewed=date.fromisoformat(meta["reviewed"].strip()) if "reviewed" in meta else None,
+        sources=parse_sources(sources_text, path),
     )
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import textstat
 from flask import Flask
 
 from directory.guides import load_guides
@@ -72,16 +71,13 @@ def test_provider_page_groups_services_and_redirects_to_its_canonical_url(client
     assert client.get("/providers/zzzzzzzzzz-nothing").status_code == 404
 
 
-def test_guides_link_to_a_filtered_search_and_read_at_grade_8_or_below(client: Any) -> None:
+def test_guides_link_to_a_filtered_search(client: Any) -> None:  # reading grade: tests/test_guides.py
     guides = load_guides(str(Path(__file__).resolve().parent.parent / "data"))
     assert len(guides) >= 13
     slugs = {g.slug for g in guides}
     assert {"inpatient", "residential", "outpatient", "detox", "dual-diagnosis", "medication", "therapies",
             "support-groups", "helping-a-loved-one", "life-after-treatment", "ketamine", "faq"} <= slugs
     for g in guides:
-        plain = re.sub(r"\]\([^)]*\)", "]", g.body_markdown)
-        plain = re.sub(r"^#+\s*|^-\s+|[\[\]*_`]", "", plain, flags=re.M)
-        assert textstat.flesch_kincaid_grade(plain) <= 8.0, g.slug
         html = client.get(f"/guides/{g.slug}").get_data(as_text=True)
         assert g.search_label in html and 'action="/search"' in html
         for key, value in g.search:

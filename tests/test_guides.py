@@ -1,0 +1,290 @@
+"""Explainer guides: the file format, what every guide must carry (a review date, sources, plain language,
+a search that exists), the safety corrections of issue 12, and how a guide page renders them."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+import textstat
+from flask import Flask
+
+from directory.guides import Guide, load_guides, parse_guide
+from directory.taxonomy import load_taxonomy
+
+from .conftest import make_app
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+GUIDES = load_guides(str(DATA))
+BY_SLUG = {g.slug: g for g in GUIDES}
+
+SAMPLE = """title: A sample
+summary: One line.
+search_label: Find it
+search: type=detox&q=peer+support
+order: 3
+reviewed: 2026-01-31
+---
+Some *plain* words.
+
+## Sources are not just any heading
+
+Text under a heading that merely starts like the sources one.
+
+## Sources
+
+- [MedlinePlus: Alcohol withdrawal](https://medlineplus.gov/ency/article/000764.htm)
+- [DailyMed search](https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=vivitrol)
+"""
+
+
+def plain_text(markdown_text: str) -> str:
+    """Markdown without link targets, heading marks, list bullets or emphasis, as a reader sees it."""
+    text = re.sub(r"\]\([^)]*\)", "]", markdown_text)
+    return re.sub(r"^#+\s*|^-\s+|[\[\]*_`]", "", text, flags=re.M)
+
+
+def section(guide: Guide, heading: str) -> str:
+    """The Markdown under one heading (any level), up to the next heading of the same or a higher level."""
+    lines = guide.body_markdown.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"(#+) (.+)$", line)
+        if m and m.group(2).strip() == heading:
+            level, out = len(m.group(1)), []
+            for following in lines[i + 1:]:
+                n = re.match(r"(#+) ", following)
+                if n and len(n.group(1)) <= level:
+                    break
+                out.append(following)
+            return "\n".join(out)
+    raise AssertionError(f"{guide.slug} has no heading {heading!r}")
+
+
+def page_text(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+# --- the file format -------------------------------------------------------------------------------------------
+
+
+def test_parse_guide_reads_the_review_date_and_sources_and_keeps_them_out_of_the_body(tmp_path: Path) -> None:
+    path = tmp_path / "sample.md"
+    path.write_text(SAMPLE, encoding="utf-8")
+    g = parse_guide(path)
+    assert g.reviewed == date(2026, 1, 31)
+    assert g.sources == (
+        ("MedlinePlus: Alcohol withdrawal", "https://medlineplus.gov/ency/article/000764.htm"),
+        ("DailyMed search", "https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=vivitrol"),
+    )
+    assert g.search == (("type", "detox"), ("q", "peer support"))
+    assert "Sources are not just any heading" in g.html and "<em>plain</em>" in g.html
+    assert "medlineplus" not in g.body_markdown and "medlineplus" not in g.html
+
+
+def test_parse_guide_refuses_a_sources_line_that_is_not_a_web_link(tmp_path: Path) -> None:
+    for bad in ("- MedlinePlus, alcohol withdrawal", "- [Local file](file:///etc/passwd)", "Some words after the list"):
+        path = tmp_path / "bad.md"
+        path.write_text(SAMPLE + bad + "\n", encoding="utf-8")
+        with pytest.raises(ValueError, match="Sources line"):
+            parse_guide(path)
+
+
+def test_parse_guide_without_a_date_or_sources_leaves_them_empty(tmp_path: Path) -> None:
+    path = tmp_path / "old.md"
+    path.write_text(SAMPLE.replace("reviewed: 2026-01-31\n", "").split("## Sources\n")[0], encoding="utf-8")
+    g = parse_guide(path)
+    assert g.reviewed is None and g.sources == ()
+
+
+def test_parse_guide_refuses_a_review_date_that_is_not_a_date(tmp_path: Path) -> None:
+    path = tmp_path / "bad-date.md"
+    path.write_text(SAMPLE.replace("2026-01-31", "2026-02-30"), encoding="utf-8")
+    with pytest.raises(ValueError):
+        parse_guide(path)
+
+
+# --- what every guide carries ----------------------------------------------------------------------------------
+
+
+def test_the_guides_include_the_core_topics() -> None:
+    assert {"inpatient", "residential", "outpatient", "detox", "dual-diagnosis", "medication", "therapies",
+            "support-groups", "helping-a-loved-one", "life-after-treatment", "ketamine", "faq"} <= set(BY_SLUG)
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)
+def test_every_guide_has_a_past_review_date_and_at_least_two_web_sources(guide: Guide) -> None:
+    assert isinstance(guide.reviewed, date), "add a 'reviewed: YYYY-MM-DD' header line"
+    assert guide.reviewed <= date.today()
+    assert len(guide.sources) >= 2
+    urls = [url for _, url in guide.sources]
+    assert len(set(urls)) == len(urls), "a source is listed twice"
+    for title, url in guide.sources:
+        parts = urlsplit(url)
+        assert parts.scheme in ("http", "https") and "." in parts.netloc, url
+        assert title.strip(), url
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)
+def test_every_guide_reads_at_grade_8_or_below(guide: Guide) -> None:
+    assert textstat.flesch_kincaid_grade(plain_text(guide.body_markdown)) <= 8.0
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)
+def test_every_guide_search_uses_filters_that_exist(guide: Guide) -> None:
+    """The search ignores keys it does not know, so a misspelt filter would silently widen the search."""
+    tax = load_taxonomy(DATA)
+    assert guide.search
+    for key, value in guide.search:
+        if key == "q":
+            assert value.strip()
+            continue
+        group = tax.group(key)
+        assert group is not None, key
+        assert group.option(value) is not None, (key, value)
+
+
+# --- the corrections of issue 12 -------------------------------------------------------------------------------
+
+
+def test_detox_guide_says_when_to_call_911_for_dangerous_withdrawal() -> None:
+    detox = BY_SLUG["detox"]
+    call = section(detox, "When to call 911").lower()
+    for sign in ("seizure", "confusion", "hallucinations", "fever"):
+        assert sign in call, sign
+    danger = section(detox, "Some withdrawal can be dangerous")
+    assert "48 to 96 hours" in danger and re.search(r"no warning", danger)
+    assert re.search(r"cutting (down|back)[^.]*risky", danger, flags=re.I)
+
+
+def test_detox_guide_on_benzodiazepine_tapers_and_ghb() -> None:
+    danger = section(BY_SLUG["detox"], "Some withdrawal can be dangerous")
+    benzo = next(line for line in danger.splitlines() if line.startswith("- Benzodiazepines"))
+    assert "prescribed" in benzo and "weeks to months" in benzo
+    assert "a few days to about a week" not in BY_SLUG["detox"].body_markdown
+    assert re.search(r"^- GHB and GBL:.*seizures", danger, flags=re.M)
+
+
+def test_medication_guide_warns_against_naltrexone_with_any_opioid() -> None:
+    med = BY_SLUG["medication"].body_markdown
+    mix = section(BY_SLUG["medication"], "Naltrexone and other opioids do not mix")
+    assert re.search(r"Never take naltrexone[^.]*any opioid", mix)
+    for opioid in ("pain pills", "methadone", "buprenorphine"):
+        assert opioid in mix
+    assert "withdrawal" in mix and "pain relief" in mix and re.search(r"every doctor", mix)
+    naltrexone = section(BY_SLUG["medication"], "Naltrexone")
+    assert re.search(r"methadone or buprenorphine[^.]*2 weeks", naltrexone)
+    assert re.search(r"block[^.]*\.[^.]*overdose", naltrexone)
+    assert "early withdrawal" not in med
+
+
+def test_medication_guide_on_disulfiram_and_starting_buprenorphine() -> None:
+    med = BY_SLUG["medication"].body_markdown
+    assert re.search(r"(never|no one should ever)[^.]*in secret", med, flags=re.I)
+    assert "12 hours" in med and "14 days" in med and "cough" in med
+    bup = section(BY_SLUG["medication"], "Buprenorphine")
+    assert "clear withdrawal" in bup and re.search(r"fentanyl[^.]*\.[^.]*low-dose start", bup, flags=re.I)
+
+
+def test_ketamine_guide_on_legal_status_approved_uses_and_treatment() -> None:
+    ket = BY_SLUG["ketamine"]
+    text = ket.body_markdown
+    assert "Schedule III" in text
+    assert re.search(r"No medicine is approved by the FDA to treat ketamine use disorder", text)
+    assert "Doctors now use ketamine and a related drug" not in text
+    assert re.search(r"Plain ketamine is not FDA-approved for depression", text)
+    assert "Spravato" in text and "certified clinics" in text and "at least 2 hours" in text
+    assert "compounded" in text.lower()
+    assert "Research on treating ketamine use disorder is still limited" in text
+    assert "Treatment mainly uses behavioral therapies" not in text
+
+
+def test_ketamine_guide_emergency_steps_and_helplines() -> None:
+    ket = BY_SLUG["ketamine"]
+    emergency = section(ket, "What to do in an emergency")
+    for needle in ("911", "on their side", "Stay with them", "seizure", "chest pain", "confused", "operator"):
+        assert needle in emergency, needle
+    kidneys = section(ket, "Kidneys")
+    for sign in ("Cannot pee", "fever", "side or back", "blood"):
+        assert sign in kidneys, sign
+    for line in ("988", "1-800-662-4357", "911"):
+        assert line in section(ket, "Where to get help now")
+    assert "K-hole" in section(ket, "Helping a friend") and "spiked" in section(ket, "Helping a friend")
+
+
+def test_ketamine_guide_answers_the_common_questions_and_searches_broadly() -> None:
+    ket = BY_SLUG["ketamine"]
+    faq = section(ket, "Common questions")
+    for question in ("first signs", "How long does ketamine stay in the body", "treatable", "brain", "help a friend"):
+        assert question in faq, question
+    assert {("type", "outpatient"), ("type", "inpatient")} <= set(ket.search)
+    assert {key for key, _ in ket.search} == {"type"} and ("type", "dual-diagnosis") not in ket.search
+
+
+def test_faq_no_longer_promises_job_protection() -> None:
+    faq = BY_SLUG["faq"].body_markdown
+    assert "job is protected" not in faq.lower()
+    assert re.search(r"does not cover time missed because of using", faq)
+    assert re.search(r"rule about substance use that applies to everyone", faq)
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)
+def test_no_guide_repeats_a_corrected_claim(guide: Guide) -> None:
+    text = guide.body_markdown.lower()
+    for claim in ("job is protected", "work for all kinds of substances", "once you are in early withdrawal",
+                  "doctors now use ketamine", "few days to about a week"):
+        assert claim not in text, claim
+
+
+@pytest.mark.parametrize("slug", ["detox", "helping-a-loved-one", "ketamine", "life-after-treatment"])
+def test_overdose_advice_covers_more_than_opioids(slug: str) -> None:
+    assert re.search(r"cannot be woken after using any drug", BY_SLUG[slug].body_markdown)
+
+
+# --- the guide pages -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def guide_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Guide pages need no providers: an empty app renders them."""
+    app: Flask = make_app(tmp_path_factory.mktemp("guides"))
+    return app.test_client()
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)
+def test_guide_page_shows_review_date_sources_and_its_filtered_search(guide_client: Any, guide: Guide) -> None:
+    resp = guide_client.get(f"/guides/{guide.slug}")
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    text = page_text(page)
+    assert guide.reviewed is not None
+    assert f"Last reviewed {guide.reviewed:%B} {guide.reviewed.day}, {guide.reviewed.year}" in text
+    assert f'datetime="{guide.reviewed.isoformat()}"' in page
+    sources = page[page.index('id="guide-sources-h"'):]
+    for title, url in guide.sources:
+        assert f'<a href="{html.escape(url)}"' in sources and html.escape(title) in sources, url
+    assert page.count(">Sources</h2>") == 1  # the list is not also rendered from the Markdown body
+    # The page ends with a search already narrowed the way the guide says.
+    form = page[page.index('id="guide-search"'):]
+    assert 'action="/search"' in page[page.index('class="guide-search"'):]
+    for key, value in guide.search:
+        assert f'name="{key}" value="{html.escape(value)}"' in form, key
+    assert guide.search_label in page and "not medical advice" in page
+    # Crisis lines stay visible, and the links to sources load nothing from another host.
+    for needle in ('href="tel:988"', 'href="tel:911"', "1-800-662-4357"):
+        assert needle in page, needle
+    assert not re.search(r'<(script|img|link|iframe|source|video|audio)\b[^>]*\b(src|href)="(https?:)?//', page)
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)
+def test_guide_search_link_opens_a_search(guide_client: Any, guide: Guide) -> None:
+    assert guide_client.get("/search?" + urlencode(guide.search)).status_code == 200
+
+
+def test_guide_list_links_every_guide(guide_client: Any) -> None:
+    page = guide_client.get("/guides/").get_data(as_text=True)
+    for g in GUIDES:
+        assert f'href="/guides/{g.slug}"' in page
