@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tomllib
 from collections import Counter
@@ -14,10 +15,12 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from .db import db
+from .importers import FORMATS
 from .loader import OUTCOMES, ImportReport, import_file
 from .models import ProblemReport, Provider, ProviderSource, data_version
 from .search.index import SearchIndex, iter_active
 
+SHOWN = 20  # problems of each kind printed; --report writes them all
 group = AppGroup("directory", help="Import, index and inspect the directory's data.")
 
 
@@ -102,6 +105,14 @@ def service_coverage(radius: float = 25.0) -> dict[str, Any]:
             "cities_without_detox_within_25_miles": without}
 
 
+def missing_bundle_sources(data_dir: Path) -> list[str]:
+    """The bundled files (by source name) this database has no records of."""
+    with (data_dir / "bundle.toml").open("rb") as f:
+        manifest = tomllib.load(f)
+    have = set(db.session.scalars(select(ProviderSource.source).distinct()))
+    return [Path(e["path"]).stem for e in manifest["file"] if Path(e["path"]).stem not in have]
+
+
 def load_bundle(data_dir: Path, echo: Any = print) -> list[ImportReport]:
     """Import every file the bundle manifest lists (first run), then build the index once."""
     with (data_dir / "bundle.toml").open("rb") as f:
@@ -119,6 +130,15 @@ def load_bundle(data_dir: Path, echo: Any = print) -> list[ImportReport]:
     return reports
 
 
+def _count_lines(path: Path) -> int | None:
+    """Data lines of a CSV file, about (quoted cells may span lines): the progress bar's total."""
+    try:
+        with path.open("rb") as f:
+            return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) - 1)
+    except OSError:
+        return None
+
+
 def print_summary(report: ImportReport) -> None:
     click.echo(f"\n{report.file} ({report.format or 'unknown format'}, source {report.source!r})"
                f"{' — DRY RUN, nothing written' if report.dry_run else ''}")
@@ -127,13 +147,17 @@ def print_summary(report: ImportReport) -> None:
         for p in report.problems[:1]:
             click.echo(f"  {report.file}:{p.line}: {p.reason}", err=True)
         return
-    for key in ("rows", "added", "updated", "unchanged", "merged", "rejected", "retired", "warnings"):
+    for key in ("rows", *OUTCOMES, "retired", "warnings"):
         click.echo(f"  {key:<10} {getattr(report, key):>8,}")
-    errors = [p for p in report.problems if p.severity == "error"]
-    for p in errors[:20]:
-        click.echo(f"  {report.file}:{p.line}: {p.field}: {p.reason}")
-    if len(errors) > 20:
-        click.echo(f"  … and {len(errors) - 20} more rejected rows (see --report)")
+    for severity, what in (("error", "rejected rows"), ("unmatched", "unmatched rows"), ("warning", "warnings"),
+                           ("skipped", "skipped rows")):
+        found = [p for p in report.problems if p.severity == severity]
+        if found:
+            click.echo(f"  {what}:")
+        for p in found[:SHOWN]:
+            click.echo(f"  {report.file}:{p.line}: {p.field + ': ' if p.field else ''}{p.reason}")
+        if len(found) > SHOWN:
+            click.echo(f"  … and {len(found) - SHOWN:,} more {what} (see --report)")
     click.echo(f"  took {report.seconds:.1f} s")
 
 
@@ -141,7 +165,7 @@ def print_summary(report: ImportReport) -> None:
 @group.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", default="auto", show_default=True,
-              type=click.Choice(["auto", "samhsa-csv", "samhsa-api", "nssats", "hsds", "csv", "mapped"]))
+              type=click.Choice(["auto", *FORMATS]))
 @click.option("--map", "map_file", type=click.Path(exists=True, path_type=Path), help="Mapping file for other layouts.")
 @click.option("--source", help="Name of the source (default: the file's name without extension).")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, write nothing.")
@@ -149,14 +173,18 @@ def print_summary(report: ImportReport) -> None:
 @click.option("--replace", is_flag=True, help="Retire this source's providers that the file no longer lists.")
 @click.option("--add-code", "add_codes", multiple=True, help="A service code every row of the file has.")
 @click.option("--source-date", default="", help="When the source data was published (e.g. 2021-06).")
+@click.option("--enrich", is_flag=True, help="Only add services (and a missing phone or website) to providers already "
+              "listed; never add providers. For old lists: places that closed do not come back.")
+@click.option("--service-detail", type=click.Choice(["full", "partial"]), default=None,
+              help="Whether the file lists every service a place offers (full: a missing one means no).")
 @click.option("--geocode", type=click.Choice(["offline", "online"]), default="offline", show_default=True,
               help="How rows without coordinates are placed.")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), help="Write a per-line CSV report here.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 @with_appcontext
 def import_command(path: Path, fmt: str, map_file: Path | None, source: str | None, dry_run: bool, strict: bool,
-                   replace: bool, add_codes: tuple[str, ...], source_date: str, geocode: str,
-                   report_path: Path | None, as_json: bool) -> None:
+                   replace: bool, add_codes: tuple[str, ...], source_date: str, enrich: bool,
+                   service_detail: str | None, geocode: str, report_path: Path | None, as_json: bool) -> None:
     """Import providers from PATH (a file, or an HSDS CSV package folder)."""
     if geocode == "online":
         from .geocode import make_resolver
@@ -166,11 +194,12 @@ def import_command(path: Path, fmt: str, map_file: Path | None, source: str | No
     if sys.stderr.isatty() and not as_json:
         from tqdm import tqdm
 
-        bar = tqdm(unit=" rows", desc=path.name, file=sys.stderr)
+        total = _count_lines(path) if path.suffix.lower() == ".csv" else None  # for "time left"
+        bar = tqdm(unit=" rows", desc=path.name, file=sys.stderr, total=total)
     try:
         report = import_file(path, fmt=fmt, source=source, map_file=map_file, dry_run=dry_run, strict=strict,
-                             replace=replace, add_codes=add_codes, source_date=source_date,
-                             progress=bar.update if bar else None)
+                             replace=replace, add_codes=add_codes, source_date=source_date, enrich=enrich,
+                             service_detail=service_detail or "", progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
@@ -275,6 +304,25 @@ def run_command(name: str, args: list[str]) -> None:
 
     from . import create_app
 
+    from .config import REPO_ROOT, ensure_instance_config
+
+    instance = REPO_ROOT / "instance"
+    ensure_instance_config(instance)
+    overrides: dict[str, Any] | None = None
+    if "--dry-run" in args and not os.environ.get("DATABASE_URL") and not (instance / "directory.sqlite3").exists():
+        # A dry run writes nothing: with no database yet, check against an empty one in memory.
+        import tempfile
+
+        overrides = {"DATABASE_URL": "sqlite://", "INDEX_DIR": tempfile.mkdtemp(prefix="dry-run-index-")}
+
+    def make() -> Flask:
+        if overrides:
+            import runpy
+
+            secret = runpy.run_path(str(instance / "config.py")).get("SECRET_KEY")
+            return create_app({"SECRET_KEY": secret, **overrides})
+        return create_app()
+
     command = group.get_command(None, name)  # type: ignore[arg-type]
     assert command is not None, name
-    command.main(args=args, prog_name=f"scripts/{name}", obj=ScriptInfo(create_app=lambda: create_app()))
+    command.main(args=args, prog_name=f"scripts/{name}", obj=ScriptInfo(create_app=make))

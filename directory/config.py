@@ -63,3 +63,16 @@ def defaults() -> dict[str, Any]:
 def from_environment() -> dict[str, Any]:
     """Return the settings given as environment variables (they win over instance/config.py)."""
     return {s.name: _coerce(os.environ[s.name], s.default) for s in SETTINGS if os.environ.get(s.name)}
+
+
+def ensure_instance_config(instance: Path) -> Path:
+    """Create ``instance/config.py`` with a random SECRET_KEY for local use, if there is none yet (the
+    web forms need a key; `make run` and the admin scripts call this so neither needs setting up by hand)."""
+    import secrets
+
+    instance.mkdir(parents=True, exist_ok=True)
+    config = instance / "config.py"
+    if not config.exists():
+        config.write_text("# Written for local use by `make run` or an admin script. Set SECRET_KEY yourself in "
+                          f"production.\nSECRET_KEY = {secrets.token_hex(32)!r}\n")
+    return config
