@@ -83,6 +83,11 @@ def test_guides_link_to_a_filtered_search(client: Any) -> None:  # reading grade
         for key, value in g.search:
             assert f'name="{key}" value="{value}"' in html, (g.slug, key)
         assert "not medical advice" in html
+        # The search a guide ends with finds places in the bundled data, nationally and near a big city.
+        for near in ("", "Denver, CO"):
+            params = [*g.search, *([("near", near)] if near else [])]
+            found = client.get("/api/v1/providers", query_string=params).get_json()["total"]
+            assert found > 0, (g.slug, near)
 
 
 def test_report_form_stores_a_report_and_needs_a_csrf_token(tmp_path: Path) -> None:
