@@ -85,22 +85,19 @@ def service_coverage(radius: float = 25.0) -> dict[str, Any]:
 
     tax = current_app.extensions["taxonomy"]
     cat = catalog()
-    columns = {(o.group, o.key): j for j, o in enumerate(tax.options)}
     types = [o for o in tax.options if o.group == "type"]
-    type_cols = [columns[("type", o.key)] for o in types]
-    with_type = int(cat.tags[:, type_cols].any(axis=1).sum()) if len(cat) else 0
-    detox = cat.tags[:, columns[("type", "detox")]] if len(cat) else None
+    with_type = int(cat.tags[:, tax.group_columns("type")].any(axis=1).sum())
+    detox = cat.tags[:, tax.column("type", "detox")]
     with (Path(current_app.config["DATA_DIR"]) / "largest-cities.csv").open(encoding="utf-8") as f:
         cities = list(csv.DictReader(f))
     without: list[str] = []
     for c in cities:
         place = gazetteer().city_place(c["city"], c["state"])
-        rows = cat.within(place.latitude, place.longitude, radius)[0] if place is not None else []
-        if place is None or detox is None or not detox[rows].any():
+        if place is None or not detox[cat.within(place.latitude, place.longitude, radius)[0]].any():
             without.append(f"{c['city']}, {c['state']}")
     return {"providers": len(cat), "with_type_of_care": with_type,
             "share_with_type_of_care": round(with_type / len(cat), 4) if len(cat) else 0.0,
-            "by_type": {o.key: int(cat.tags[:, columns[("type", o.key)]].sum()) for o in types},
+            "by_type": {o.key: int(cat.tags[:, tax.column("type", o.key)].sum()) for o in types},
             "largest_cities": len(cities), "cities_with_detox_within_25_miles": len(cities) - len(without),
             "cities_without_detox_within_25_miles": without}
 
@@ -303,7 +300,6 @@ def run_command(name: str, args: list[str]) -> None:
     from flask.cli import ScriptInfo
 
     from . import create_app
-
     from .config import REPO_ROOT, ensure_instance_config
 
     instance = REPO_ROOT / "instance"

@@ -13,11 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
 from .db import db
-from .models import Provider
+from .models import Provider, ProviderSource
 from .provenance import newest_date
 
 if TYPE_CHECKING:
@@ -62,14 +61,15 @@ def address_line(p: Provider | Listing) -> str:
     return ", ".join(filter(None, [street, place.strip()]))
 
 
-def make_listing(p: Provider, tax: Taxonomy) -> Listing:
+def make_listing(p: Provider, tax: Taxonomy, as_of: str | None = None) -> Listing:
+    """``as_of``: the newest source date, when the caller has read it already (else from ``p.sources``)."""
     tags = tax.tags(p.code_set)
     return Listing(
         id=p.id, public_id=p.public_id, path_id=p.path_id, name=p.name, name2=p.name2 or "",
         street=p.street or "", street2=p.street2 or "", city=p.city or "", state=p.state or "", zip=p.zip or "",
         latitude=p.latitude, longitude=p.longitude, geo_precision=p.geo_precision,
         phones=tuple(dict(ph) for ph in p.phones or ()), website=p.website or "", codes=tuple(sorted(p.code_set)),
-        status=p.status, updated=p.updated_at.date().isoformat(), as_of=newest_date(p.sources), address=address_line(p),
+        status=p.status, updated=p.updated_at.date().isoformat(), as_of=newest_date(p.sources) if as_of is None else as_of, address=address_line(p),
         labels=tuple(o.label for g in CARD_GROUPS for o in tags.get(g, ())),
         tags=tuple((g.key, tuple(o.key for o in tags[g.key])) for g in tax.groups if g.key in tags),
     )
@@ -93,8 +93,14 @@ class ListingCache:
         found = {pk: items[pk] for pk in pks if pk in items}
         missing = [pk for pk in pks if pk not in found]
         if missing:
-            fresh = {p.id: make_listing(p, tax) for p in db.session.scalars(
-                select(Provider).where(Provider.id.in_(missing)).options(selectinload(Provider.sources)))}
+            # Newest source date per provider in one query (source dates are ISO-like, so the text maximum
+            # is the newest), rather than loading every source record with its data.
+            as_of = dict(db.session.execute(
+                select(ProviderSource.provider_id, func.max(ProviderSource.source_date))
+                .where(ProviderSource.provider_id.in_(missing), ProviderSource.status == "active")
+                .group_by(ProviderSource.provider_id)).all())
+            fresh = {p.id: make_listing(p, tax, as_of.get(p.id) or "")
+                     for p in db.session.scalars(select(Provider).where(Provider.id.in_(missing)))}
             found.update(fresh)
             self._remember(fresh)
         return [found[pk] for pk in pks if pk in found]

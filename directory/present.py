@@ -98,7 +98,6 @@ def results_json(res: SearchResults, tax: Taxonomy) -> dict[str, Any]:
     return out
 
 
-
 def provider_detail_json(p: Provider, tax: Taxonomy, labels: dict[str, str]) -> dict[str, Any]:
     """One provider with where each fact comes from: its sources (name, as-of date, what each gives)
     and its state licences."""
@@ -118,7 +117,8 @@ def service_sources(p: Provider, tax: Taxonomy, labels: dict[str, str]) -> dict[
             for o in opts:
                 names = out.setdefault((g, o.key), [])
                 for r in records:
-                    name = f"{labels.get(r.source, r.source)}{f' ({r.source_date[:4]})' if r.source_date else ''}"
+                    label, year = labels.get(r.source, r.source), r.source_date[:4]
+                    name = f"{label} ({year})" if year and year not in label else label
                     if name not in names:
                         names.append(name)
     return out

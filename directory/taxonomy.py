@@ -55,6 +55,19 @@ class Taxonomy:
         """Every option of every group, in a fixed order (the columns of the search catalog)."""
         return [o for g in self.groups for o in g.options]
 
+    def column(self, group: str, key: str) -> int:
+        """The column of an option in the search catalog's tag matrix (``options`` order)."""
+        return next(j for j, o in enumerate(self.options) if (o.group, o.key) == (group, key))
+
+    def group_columns(self, key: str) -> slice:
+        """The tag-matrix columns of one group's options."""
+        start = 0
+        for g in self.groups:
+            if g.key == key:
+                return slice(start, start + len(g.options))
+            start += len(g.options)
+        return slice(0, 0)
+
     def group(self, key: str) -> Group | None:
         return next((g for g in self.groups if g.key == key), None)
 
@@ -87,8 +100,12 @@ class Taxonomy:
         return self._option_code(folded)
 
     def code_for_tag(self, word: str) -> str | None:
-        """Map a tag word of the simple CSV to a code: an option's key or label first ('inpatient' means
-        the Inpatient option and nothing more), then service names and codes."""
+        """Map a tag word of the simple CSV to a code: a known code written in capitals ('OTP', as exports
+        write them) is that code; otherwise an option's key or label comes first ('inpatient' means the
+        Inpatient option and nothing more), then service names."""
+        tag = text(word)
+        if tag.isupper() and tag in self.code_names:
+            return tag
         return self._option_code(fold(word)) or self.code_for_name(word)
 
     def _option_code(self, folded: str) -> str | None:

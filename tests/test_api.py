@@ -24,6 +24,11 @@ def test_search_response_carries_everything_a_client_needs(client: Any) -> None:
     assert set(body["facets"]) == {"type", "setting", "medication", "payment", "age", "language", "program"}
     one = client.get(f"/api/v1/providers/{first['id']}").get_json()
     assert one["name"] == first["name"] and "distance_miles" not in one
+    assert isinstance(body["services_unknown"], int) and body["services_unknown"] >= 0
+    assert one["sources"] and all({"name", "as_of", "role", "services", "fields"} <= set(s) for s in one["sources"])
+    assert one["as_of"] == max((s["as_of"] for s in one["sources"] if s["as_of"]), default=None)
+    assert set(one["codes"]) <= {c for s in one["sources"] for c in s["services"]} | set(one["codes"])
+    assert set(one["codes"]) == {c for s in one["sources"] for c in s["services"]}  # every service has a source
 
 
 def test_errors_are_json_with_the_parameter(client: Any) -> None:
@@ -38,7 +43,7 @@ def test_errors_are_json_with_the_parameter(client: Any) -> None:
 
 
 def test_empty_results_carry_suggestions(client: Any) -> None:
-    body = client.get("/api/v1/providers?near=82001&radius=5&type=detox").get_json()
+    body = client.get("/api/v1/providers?near=57501&radius=5&type=detox").get_json()
     assert body["total"] == 0
     s = body["suggestions"]
     assert s["radius"]["miles"] > 5 and s["radius"]["total"] > 0

@@ -126,7 +126,7 @@ def test_keyboard_only_search_reaches_a_phone_link(browser: Any, base_url: str) 
     page.context.close()
 
 
-PAGE_TYPES = {"home": "/", "results": "/search?near=06708&type=detox", "empty": "/search?near=82001&radius=5&type=detox",
+PAGE_TYPES = {"home": "/", "results": "/search?near=06708&type=detox", "empty": "/search?near=57501&radius=5&type=detox",
               "choices": "/search?near=Springfield", "guides": "/guides/", "guide": "/guides/detox",
               "about": "/about", "api": "/api/", "error": "/search?radius=0"}
 

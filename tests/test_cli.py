@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -62,3 +63,33 @@ def test_scripts_run_as_processes(tmp_path: Path) -> None:
     out = tmp_path / "export.csv"
     assert run("scripts/export_providers.py", str(out)).returncode == 0 and out.read_text().count("\n") > 20
     assert run("scripts/reindex.py").stdout.startswith("indexed ")
+
+
+def test_stats_say_how_far_the_type_of_care_filters_reach(national_app: Flask) -> None:
+    s = json.loads(national_app.test_cli_runner().invoke(args=["directory", "stats", "--json"]).output)["services"]
+    assert s["providers"] > 25_000 and s["share_with_type_of_care"] >= 0.40  # 6.8 % before the new sources
+    assert s["with_type_of_care"] >= max(s["by_type"].values()) and set(s["by_type"]) == {
+        "inpatient", "outpatient", "detox", "dual-diagnosis"}
+    assert s["largest_cities"] == 50
+    assert s["cities_with_detox_within_25_miles"] + len(s["cities_without_detox_within_25_miles"]) == 50
+
+
+def test_a_dry_run_script_with_no_database_creates_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from directory import config
+    from directory.cli import run_command
+
+    monkeypatch.setattr(config, "REPO_ROOT", tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    mine = tmp_path / "mine.csv"
+    mine.write_text("id,name,street,city,state,zip,phone,tags\n"
+                    "1,Hope House,1 Main St,Waterbury,CT,06708,not a phone,detox; moonbeams\n")
+    with pytest.raises(SystemExit) as done:
+        run_command("import", [str(mine), "--dry-run", "--json"])
+    assert done.value.code in (0, None)
+    assert (tmp_path / "instance" / "config.py").exists()  # a key for forms, written for the admin
+    assert not list(tmp_path.rglob("*.sqlite3"))
+    out = capsys.readouterr().out
+    assert json.loads(out.strip().splitlines()[-1])["added"] == 1
+    assert "warnings:" in out and "mine.csv:2: tags: unknown tag 'moonbeams'" in out and "mine.csv:2: phone:" in out

@@ -202,7 +202,8 @@ def test_round_trip_gives_the_same_providers(exported: tuple[Flask, Path, int], 
 
 
 def test_treatment_terms_do_not_add_codes_on_import(app: Flask, tmp_path: Path) -> None:
-    """A service whose only code is HID is tagged detox; importing it must not add detox's first code, DT."""
+    """A service whose only code is HID is tagged detox; importing its terms alone adds the options' own codes
+    (X_TYPE_DETOX), never a SAMHSA code such as DT that would claim more than the term says."""
     with app.app_context():
         tax = app.extensions["taxonomy"]
         p = Provider(public_id="abc", name="Hope House", street="1 Main St", city="Waterbury", state="CT",
@@ -216,7 +217,8 @@ def test_treatment_terms_do_not_add_codes_on_import(app: Flask, tmp_path: Path) 
         import_file(tmp_path / "with-code.json")
         assert db.session.scalar(select(Provider.codes)) == "HID"
         import_file(tmp_path / "terms-only.json")  # the same place from another file: merged
-        assert "DT" in db.session.scalar(select(Provider.codes)).split()
+        codes = db.session.scalar(select(Provider.codes)).split()
+        assert "X_TYPE_DETOX" in codes and "HID" in codes and "DT" not in codes
 
 
 # 3. The API ---------------------------------------------------------------------------------------

@@ -156,3 +156,68 @@ def test_bad_rows_are_rejected_with_field_and_reason(app: Flask, tmp_path: Path)
     swapped = by_line[5][0]
     assert swapped is not None and swapped.latitude == 41.55 and any("swapped" in p.reason for p in by_line[5][1])
     assert by_line[6][0] is None  # outside the US and nothing else to place it by
+
+
+XLSX_TX = SAMHSA / "locator-export-2023-texas.xlsx"
+CA_DHCS = SAMHSA.parent / "states" / "ca-dhcs-sud-facilities-2026.json"
+
+
+def test_locator_xlsx_kinds_of_row_mean_different_things(app: Flask) -> None:
+    fmt, out = records(app, XLSX_TX)
+    assert fmt == "samhsa-xlsx" and len(out) == 2492  # the stored dimension (one cell) is not trusted
+    kinds: dict[str, list] = {}
+    for raw, rec, _ in out:
+        kinds.setdefault("BUPREN" if raw.skip else str(raw.fields.get("codes")), []).append((raw, rec))
+    skipped = [raw for raw, _, _ in out if raw.skip]
+    assert len(skipped) == 1621 and all("practitioner" in raw.skip for raw in skipped)
+    otp = [rec for raw, rec, _ in out if not raw.skip and rec and rec.codes == ["OTP", "SA"]]
+    assert len(otp) >= 90 and all(r.service_detail == "partial" for r in otp)  # flags set wholesale: ignored
+    full = [rec for raw, rec, _ in out if rec and rec.service_detail == "full"]
+    assert len(full) == 2492 - 1621 - len(otp)
+    shades = next(rec for _, rec, _ in out if rec and rec.name == "Shades of Hope Treatment Center")
+    assert "SA" in shades.codes and "DT" not in shades.codes  # a blank flag is a no
+
+
+def test_code_dictionary_csv_is_the_workbooks_second_sheet() -> None:
+    import csv
+
+    from directory.importers.samhsa_xlsx import read_code_reference
+
+    with (REPO / "data" / "samhsa" / "service-code-reference-2023.csv").open(encoding="utf-8") as f:
+        ours = sorted(tuple(r.values()) for r in csv.DictReader(f))
+    for book in (XLSX_TX, SAMHSA / "locator-export-2023-northeast-pacific.xlsx"):
+        assert sorted(tuple(r.values()) for r in read_code_reference(book)) == ours
+    assert len(ours) == 314
+
+
+def test_taxonomy_uses_samhsa_codes_the_dictionary_now_names(app: Flask) -> None:
+    tax: Taxonomy = app.extensions["taxonomy"]
+    assert tax.code_for_name("Lofexidine or Clonidine detoxification") == "DLC"
+    assert "DLC" in tax.group("type").option("detox").codes  # type: ignore[union-attr]
+    assert tax.code_label("F2") == "Albanian"  # named by the 2015 legend
+
+
+def test_california_licensing_list(app: Flask) -> None:
+    fmt, out = records(app, CA_DHCS)
+    assert fmt == "ca-dhcs" and len(out) == 2266
+    good = [rec for _, rec, _ in out if rec is not None]
+    assert len(good) >= 2260 and all(r.state == "CA" for r in good)  # 'C', 'ca' and blank states fixed
+    cherry = next(r for r in good if r.licences and r.licences[0]["number"] == "010001DN")
+    assert cherry.name == "Cherry Hill Detoxification Services Program" and cherry.city == "San Leandro"
+    assert {"SA", "RES", "RD"} <= set(cherry.codes) and cherry.service_detail == "partial"
+    assert cherry.licences[0] | {} == {**cherry.licences[0], "kind": "Licensed", "expires": "2028-01-31",
+                                        "capacity": 32, "program": "RES-DETOX"}
+    from directory.importers.ca_dhcs import program_codes
+
+    assert program_codes("DPH-DETOX", "1.8 --- DUAL DIAGNOSIS") == ["SA", "HI", "HID", "CO"]
+    assert program_codes("NON", "1.2 --- MEN ONLY") == ["SA", "OP", "MN"]
+    assert program_codes("DSS", "1.4 --- WOMEN/CHILDREN") == ["SA", "RES", "WN"]
+
+
+def test_simple_csv_tag_words_mean_their_option_only(app: Flask, tmp_path: Path) -> None:
+    f = tmp_path / "mine.csv"
+    f.write_text("id,name,street,city,state,zip,tags\nA1,Hope House,1 Main St,Waterbury,CT,06708,inpatient; OTP\n")
+    _, out = records(app, f)
+    tags = app.extensions["taxonomy"].tags(set(out[0][1].codes))
+    assert [o.key for o in tags["type"]] == ["inpatient"] and "setting" not in tags  # not "Hospital"
+    assert [o.key for o in tags["medication"]] == ["otp"] and "OTP" in out[0][1].codes  # a code in capitals

@@ -168,3 +168,53 @@ def test_cli_json_summary_and_exit_status(app: Flask, tmp_path: Path) -> None:
     empty.write_text("")
     refused = runner.invoke(args=["directory", "import", str(empty), "--json"])
     assert refused.exit_code == 2 and json.loads(refused.output.strip().splitlines()[-1])["refused"]
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, ["id", "name", "street", "city", "state", "zip", "phone", "tags"])
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+HOPE = {"id": "1", "name": "Hope House", "street": "1 Main St", "city": "Waterbury", "state": "CT", "zip": "06708",
+        "phone": "", "tags": ""}
+
+
+def test_enrichment_adds_services_and_a_phone_but_never_providers(app: Flask, tmp_path: Path) -> None:
+    listed = _write_csv(tmp_path / "listed.csv", [HOPE])
+    old = _write_csv(tmp_path / "old.csv", [
+        {**HOPE, "name": "Hope House Inc", "phone": "203-555-0100", "tags": "DT; MD"},
+        {**HOPE, "id": "2", "name": "Closed Long Ago Center", "street": "9 Elm St", "tags": "DT"},
+    ])
+    with app.app_context():
+        import_file(listed, source_date="2025")
+        report = import_file(old, enrich=True, source_date="2015", service_detail="full")
+        check_invariant(report)
+        assert (report.matched, report.unmatched, report.added) == (1, 1, 0)
+        assert any(p.severity == "unmatched" and p.line == 3 and "9" in p.reason for p in report.problems)
+        p = db.session.scalar(select(Provider))
+        assert db.session.query(Provider).count() == 1
+        assert {"DT", "MD"} <= p.code_set and p.phones[0]["number"] == "203-555-0100"
+        assert p.name == "Hope House"  # enrichment never renames
+
+
+def test_newest_full_answer_wins_and_partial_lists_add(app: Flask, tmp_path: Path) -> None:
+    with app.app_context():
+        import_file(_write_csv(tmp_path / "a2015.csv", [{**HOPE, "tags": "DT; OP"}]), source_date="2015",
+                    service_detail="full")
+        import_file(_write_csv(tmp_path / "b2025.csv", [{**HOPE, "tags": "OP"}]), source_date="2025",
+                    service_detail="full")
+        p = db.session.scalar(select(Provider))
+        assert "DT" not in p.code_set and "OP" in p.code_set  # the 2025 list without detox means no detox now
+        import_file(_write_csv(tmp_path / "c2026.csv", [{**HOPE, "tags": "RD"}]), source_date="2026")
+        p = db.session.scalar(select(Provider))
+        assert {"OP", "RD"} <= p.code_set and "DT" not in p.code_set  # a newer partial list adds
+
+
+def test_practitioner_rows_are_skipped_and_counted(app: Flask) -> None:
+    with app.app_context():
+        report = import_file(SAMHSA / "locator-export-2023-texas.xlsx", update_index=False)
+        check_invariant(report)
+        assert report.skipped == 1621 and report.rejected == 0 and report.added > 600

@@ -133,15 +133,16 @@ def test_state_search_filters_by_state(national: Flask) -> None:
 
 
 def test_empty_results_suggest_a_wider_radius_and_a_filter_to_drop(national: Flask) -> None:
-    res = search(national, near="82001", radius=5, type="detox")
+    res = search(national, near="57501", radius=5, type="detox")
     assert res.total == 0
     miles_, count = res.suggestions.radius
-    assert miles_ > 5 and count == search(national, near="82001", radius=miles_, type="detox").total > 0
+    assert miles_ > 5 and count == search(national, near="57501", radius=miles_, type="detox").total > 0
     dropped = {(g, o): n for g, o, n in res.suggestions.drop}
-    assert dropped.get(("type", "detox")) == search(national, near="82001", radius=5).total > 0
+    assert dropped.get(("type", "detox")) == search(national, near="57501", radius=5).total > 0
 
 
 @pytest.mark.parametrize("args, parameter", [
+    ({"unlisted": "maybe", "near": "06708"}, "unlisted"),
     ({"radius": "0", "near": "06708"}, "radius"), ({"radius": "10000", "near": "06708"}, "radius"),
     ({"lat": "91", "lon": "0"}, "lat"), ({"lat": "40"}, "lon"), ({"page": "-1"}, "page"), ({"page": "x"}, "page"),
     ({"q": "x" * 10_000}, "q"), ({"type": "spa"}, "type"), ({"sort": "random"}, "sort"),
@@ -209,3 +210,25 @@ def test_a_missing_index_degrades_text_search_instead_of_failing(tmp_path) -> No
     with app.app_context():
         assert ensure_index() and index_health()["in_step"]
     assert client.get("/api/v1/providers?q=mohr+center").get_json()["notices"] == []
+
+
+def test_filters_say_how_many_places_they_cannot_see(national: Flask) -> None:
+    tax = national.extensions["taxonomy"]
+    area = search(national, near="Phoenix, AZ", per_page=100)
+    unlisted_here = sum(1 for h in all_ids_hits(national, near="Phoenix, AZ")
+                        if not tax.tags(h.listing.code_set).get("type"))
+    detox = search(national, near="Phoenix, AZ", type="detox")
+    assert detox.services_unknown == unlisted_here > 0 and area.services_unknown == 0  # no filter: nothing hidden
+    shown = search(national, near="Phoenix, AZ", type="detox", unlisted="1", per_page=100)
+    assert shown.total == detox.services_unknown
+    assert all(not tax.tags(h.listing.code_set).get("type") for h in shown.hits)
+
+
+def all_ids_hits(app: Flask, **args: Any) -> list[Any]:
+    hits, page = [], 1
+    while True:
+        res = search(app, per_page=100, page=page, **args)
+        hits += res.hits
+        if page >= res.pages:
+            return hits
+        page += 1

@@ -65,7 +65,8 @@ def test_provider_page_groups_services_and_redirects_to_its_canonical_url(client
     assert client.get(f"/providers/{public_id}").headers["Location"].endswith(f"/providers/{path_id}")
     html = client.get(f"/providers/{path_id}").get_data(as_text=True)
     for text in ("Type of care", "Detox", "Medication", "Methadone", "tel:+12054251200", "Get directions",
-                 "nssats-2017-directory-otp", "Nearby places offering similar care"):
+                 "National Directory of Drug and Alcohol Abuse Treatment Facilities 2017",
+                 "Nearby places offering similar care"):
         assert text in html, text
     assert len(re.findall(r'class="nearby"', html)) == 1
     assert client.get("/providers/zzzzzzzzzz-nothing").status_code == 404
@@ -173,3 +174,27 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for s in SETTINGS:
         assert f"| `{s.name}` |" in readme, s.name
+
+
+def test_provider_page_says_where_each_fact_comes_from_and_how_old_it_is(client: Any, national_app: Flask) -> None:
+    from sqlalchemy import select
+
+    from directory.db import db
+    from directory.models import ProviderSource
+
+    with national_app.app_context():
+        src = next(s for s in db.session.scalars(select(ProviderSource).where(
+            ProviderSource.source == "ca-dhcs-sud-facilities-2026")) if s.record_key == "010001DN")
+        path_id = src.provider.path_id
+        enriched = db.session.scalar(select(ProviderSource).where(
+            ProviderSource.source == "nssats-2015-national-directory", ProviderSource.status == "active"))
+        old_path = enriched.provider.path_id
+    html = client.get(f"/providers/{path_id}").get_data(as_text=True)
+    for text in ("State licence", "California Department of Health Care Services", "010001DN",
+                 "January 31, 2028", "California DHCS list of licensed and certified substance use facilities",
+                 "reported in August 21, 2026"[:11]):
+        assert text in html, text
+    assert "Last updated" not in html  # the import day is not when the facts were checked
+    old = client.get(f"/providers/{old_path}").get_data(as_text=True)
+    assert "National Directory of Drug and Alcohol Abuse Treatment Facilities 2015" in old
+    assert "reported in 2015" in old and "(adds services only)" in old

@@ -1,7 +1,9 @@
 """A registry of small parsers, one per source format, all yielding the same raw rows.
 
 Each format module defines ``NAME``, ``sniff(path, head) -> bool`` (is this file mine?) and
-``parse(path, options) -> Iterator[RawRow]``. Adding a format is one new module listed in ``FORMATS``.
+``parse(path, options) -> Iterator[RawRow]``, and may say ``SERVICE_DETAIL = "full"`` when its rows list
+every service a place reports (the default is "partial"; a parser may set it per row, and the
+``service_detail`` option overrides both). Adding a format is one new module listed in ``FORMATS``.
 """
 from __future__ import annotations
 
@@ -45,4 +47,16 @@ def parse(path: Path, fmt: str = "auto", options: dict[str, Any] | None = None) 
         raise ImportRefused(str(path), 0, f"unknown format {fmt!r}; choose one of: auto, {', '.join(FORMATS)}")
     if not path.is_dir() and not is_workbook(path):
         sniff_text(path)  # refuse empty, binary and non-UTF-8 files with a clear reason
-    return fmt, FORMATS[fmt].parse(path, options)
+    return fmt, _with_detail(FORMATS[fmt], FORMATS[fmt].parse(path, options), options.get("service_detail") or "")
+
+
+def _with_detail(module: ModuleType, rows: Iterator[RawRow], override: str) -> Iterator[RawRow]:
+    """Say on every row how complete its service list is: the option, else the row's own word, else the
+    format's."""
+    default = getattr(module, "SERVICE_DETAIL", "partial")
+    for raw in rows:
+        if override:
+            raw.fields["service_detail"] = override
+        else:
+            raw.fields.setdefault("service_detail", default)
+        yield raw

@@ -14,9 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import ImportRefused
-from .files import json_items, load_json
 from ..normalize import tidy_caps
+from .files import json_records
 from .record import RawRow
 
 NAME = "ca-dhcs"
@@ -61,11 +60,8 @@ def licence(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
-    doc = load_json(path)
-    if not isinstance(doc, dict) or not isinstance(doc.get("records"), list):
-        raise ImportRefused(str(path), 1, "expected an object with a 'records' list (California DHCS)")
-    for line, rec in json_items(path, doc["records"], key="records"):
-        if not isinstance(rec, dict):
+    for line, rec in json_records(path, "records", "California DHCS"):
+        if rec is None:
             yield RawRow(line, {"name": ""})
             continue
         number = str(rec.get("Application_Number") or "").strip()
@@ -81,6 +77,5 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
             + list(options.get("add_codes", [])),
             "licences": [licence(rec)] if number else [],
             "source_date": options.get("source_date", ""),
-            "service_detail": options.get("service_detail") or "partial",
         })
 

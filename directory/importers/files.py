@@ -153,6 +153,16 @@ def load_json(path: Path) -> Any:
         raise ImportRefused(str(path), 1, "JSON nested too deeply") from None
 
 
+def json_records(path: Path, key: str, what: str) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """Yield (line, record) for each item of the list at ``key`` of a JSON object (``what`` names the
+    format in the refusal); an item that is not an object comes as None, for the caller to reject."""
+    doc = load_json(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get(key), list):
+        raise ImportRefused(str(path), 1, f"expected an object with a '{key}' list ({what})")
+    for line, item in json_items(path, doc[key], key=key):
+        yield line, item if isinstance(item, dict) else None
+
+
 def json_items(path: Path, items: list[Any], key: str = "") -> Iterator[tuple[int, Any]]:
     """Yield (line where each item of a JSON list starts, item), finding lines by decoding in place.
 

@@ -116,7 +116,6 @@ def _fields(service: dict[str, Any], org: dict[str, Any], sal: dict[str, Any], l
         "phones": phones, "website": service.get("url") or org.get("website") or "",
         "codes": codes + list(options.get("add_codes", [])), "service_names": names,
         "source_date": str(service.get("last_modified") or options.get("source_date", ""))[:10],
-        "service_detail": options.get("service_detail") or "partial",
     }
 
 

@@ -38,5 +38,5 @@ def locator_row(row: dict[str, Any], columns: list[str], options: dict[str, Any]
         codes = flag_codes(row, columns) + [KIND_CODES.get(k, k) for k in kinds]
         detail = "full" if columns else "partial"
     fields = locator_fields(row, codes, options)
-    fields["service_detail"] = options.get("service_detail") or detail
+    fields["service_detail"] = detail
     return fields, ""

@@ -80,5 +80,6 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
                 fields[ours] = " ".join(str(row[c]) for c in cols if row.get(c) not in (None, ""))
         fields["codes"] = fields.get("codes", []) + list(spec.get("add_codes", [])) + list(options.get("add_codes", []))
         fields.setdefault("source_date", spec.get("source_date", options.get("source_date", "")))
-        fields.setdefault("service_detail", options.get("service_detail") or spec.get("service_detail", "partial"))
+        if "service_detail" in spec:
+            fields.setdefault("service_detail", spec["service_detail"])
         yield RawRow(line, fields)

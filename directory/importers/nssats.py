@@ -8,6 +8,7 @@ from .files import csv_rows
 from .record import RawRow
 
 NAME = "nssats"
+SERVICE_DETAIL = "full"  # Keys lists every service a facility reported
 
 
 def sniff(path: Path, head: str) -> bool:
@@ -28,5 +29,4 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
             "phones": [row.get("Contact")],
             "codes": (row.get("Keys") or "").split("/") + list(options.get("add_codes", [])),
             "source_date": options.get("source_date", ""),
-            "service_detail": options.get("service_detail") or "full",
         })

@@ -4,11 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import ImportRefused
-from .files import json_items, load_json
+from .files import json_records
 from .record import RawRow, locator_fields, split_list
 
 NAME = "samhsa-api"
+SERVICE_DETAIL = "full"  # services[] lists every service a facility reports
 
 
 def sniff(path: Path, head: str) -> bool:
@@ -16,11 +16,8 @@ def sniff(path: Path, head: str) -> bool:
 
 
 def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
-    doc = load_json(path)
-    if not isinstance(doc, dict) or not isinstance(doc.get("rows"), list):
-        raise ImportRefused(str(path), 1, "expected an object with a 'rows' list (SAMHSA locator API)")
-    for line, row in json_items(path, doc["rows"], key="rows"):
-        if not isinstance(row, dict):
+    for line, row in json_records(path, "rows", "SAMHSA locator API"):
+        if row is None:
             yield RawRow(line, {"name": ""})
             continue
         names: list[str] = []
@@ -28,6 +25,4 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
             if isinstance(service, dict):
                 names += split_list(service.get("f3"), ";")
         fields = locator_fields(row, [row.get("typeFacility") or ""], options)
-        # The API lists every service a facility reports: full detail.
-        yield RawRow(line, {**fields, "service_names": names,
-                            "service_detail": options.get("service_detail") or "full"})
+        yield RawRow(line, {**fields, "service_names": names})

@@ -31,5 +31,4 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
             "codes": list(options.get("add_codes", [])),
             "tag_words": split_list(row.get("tags"), ";"),
             "source_date": row.get("updated") or options.get("source_date", ""),
-            "service_detail": options.get("service_detail") or "partial",
         })

@@ -152,12 +152,7 @@ def _group_masks(q: SearchQuery, cat: Catalog, rows: np.ndarray) -> dict[str, np
 
 def _has_type(cat: Catalog, rows: np.ndarray) -> np.ndarray:
     """For each of ``rows``, whether it lists at least one type of care."""
-    start = 0
-    for g in _taxonomy().groups:
-        if g.key == "type":
-            return cat.tags[rows, start:start + len(g.options)].any(axis=1)
-        start += len(g.options)
-    return np.ones(len(rows), dtype=bool)
+    return cat.tags[rows, _taxonomy().group_columns("type")].any(axis=1)
 
 
 def _all_but(masks: dict[str, np.ndarray], skip: str | None, n: int) -> np.ndarray:

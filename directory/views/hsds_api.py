@@ -146,7 +146,7 @@ def _filters(args: Any) -> dict[str, tuple[str, ...]]:
             filters.setdefault(term.group, []).extend(options)
             continue
         # A SAMHSA code is searchable when a filter option stands for exactly that code.
-        same = [o for o in tax.options if o.codes == {term.code}]
+        same = [o for o in tax.options if o.codes - {o.own_code} == {term.code}]
         if not same:
             raise DirectoryError(f"Searching by the SAMHSA code {term.code} is not supported; use a "
                                  f"{hsds.TREATMENT} term (see /api/hsds/taxonomy_terms).", 400, "taxonomy_term_id")

@@ -1,6 +1,8 @@
 """Pages for people: home, search results, provider pages, guides, about."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -30,6 +32,16 @@ class ReportForm(FlaskForm):
                        validators=[DataRequired()])
     message = TextAreaField("Details (optional). Please do not include health information.",
                             validators=[Length(max=2000)])
+
+
+@bp.app_template_filter("long_date")
+def long_date(value: str | date) -> str:
+    """'2027-10-31' (or a date) → 'October 31, 2027'; other text as it is."""
+    try:
+        d = value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{d.strftime('%B')} {d.day}, {d.year}"
 
 
 @bp.app_context_processor
@@ -76,8 +88,12 @@ def _provenance(p: Provider) -> dict[str, object]:
     """What the provider page says about where its facts come from."""
     tax = current_app.extensions["taxonomy"]
     labels = source_labels(current_app.config["DATA_DIR"])
+    reported_by = service_sources(p, tax, labels)
+    distinct = {tuple(v) for v in reported_by.values()}
     return {"contribs": contributions(p.sources, PRECISION_RANK), "labels": labels, "licences": licences(p.sources),
-            "reported_by": service_sources(p, tax, labels), "as_of": newest_date(p.sources)}
+            "reported_by": reported_by, "as_of": newest_date(p.sources),
+            # One source for every service: say so once instead of under each service.
+            "services_from": "; ".join(distinct.pop()) if len(distinct) == 1 else ""}
 
 
 def _report_limit() -> str:
