@@ -278,7 +278,8 @@ def _write(records: list[ProviderRecord], report: ImportReport, source: str, rep
                 dirty[id(src.provider)] = src.provider
                 _count(report, r.line, "updated", src.provider.public_id)
                 continue
-            handle, verdict = linker.find(site_of(r))
+            site = site_of(r)
+            handle, verdict = linker.find(site)
             if handle is None and enrich:  # an enrichment row never makes a provider of its own
                 report.problems.append(Problem(r.line, "match", verdict.reason, "unmatched"))
                 _count(report, r.line, "unmatched")
@@ -286,7 +287,7 @@ def _write(records: list[ProviderRecord], report: ImportReport, source: str, rep
             plan = _Plan(r, data, digest)
             if handle is None:
                 plan.new = new_count
-                linker.add(("new", new_count), site_of(r))
+                linker.add(("new", new_count), site)
                 new_count += 1
             elif isinstance(handle, tuple):
                 plan.new = handle[1]
