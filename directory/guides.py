@@ -33,7 +33,8 @@ from urllib.parse import parse_qsl
 
 import markdown
 
-SOURCES_HEADING = "\n## Sources\n"
+SOURCES_HEADINGS = ("\n## Sources\n", "\n## Fuentes\n")  # English, Spanish (``guides/es/``)
+GUIDES_DIR = Path(__file__).resolve().parent.parent / "data" / "guides"
 _SOURCE_LINE = re.compile(r"^[-*]\s+\[(?P<title>[^\]]+)\]\((?P<url>https?://[^\s)]+)\)\s*$")
 
 
@@ -66,8 +67,11 @@ def parse_guide(path: Path) -> Guide:
     """Read one guide file: ``key: value`` header lines, a ``---`` line, Markdown, then ``## Sources``."""
     head, _, text = path.read_text(encoding="utf-8").partition("\n---\n")
     meta = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
-    body, found, sources_text = text.rpartition(SOURCES_HEADING)
-    if not found:
+    for heading in SOURCES_HEADINGS:
+        body, found, sources_text = text.rpartition(heading)
+        if found:
+            break
+    else:
         body, sources_text = text, ""
     return Guide(
         slug=path.stem, title=meta["title"], summary=meta["summary"], search_label=meta["search_label"],
@@ -83,3 +87,26 @@ def parse_guide(path: Path) -> Guide:
 def load_guides(data_dir: str) -> tuple[Guide, ...]:
     """Every guide, in reading order."""
     return tuple(sorted((parse_guide(p) for p in (Path(data_dir) / "guides").glob("*.md")), key=lambda g: g.order))
+
+
+def plain_text(markdown_text: str) -> str:
+    """Markdown without link targets, heading marks, list bullets or emphasis, as a reader sees it."""
+    text = re.sub(r"\]\([^)]*\)", "]", markdown_text)
+    return re.sub(r"^#+\s*|^-\s+|[\[\]*_`]", "", text, flags=re.M)
+
+
+def readability(markdown_text: str, lang: str) -> tuple[float, str, bool]:
+    """(score, measure, plain enough): Flesch-Kincaid grade at most 8 for English, Fernández-Huerta at
+    least 70 for Spanish, as textstat computes them."""
+    import textstat
+
+    text = plain_text(markdown_text)
+    if lang == "es":
+        textstat.set_lang("es")
+        try:
+            score = textstat.fernandez_huerta(text)
+        finally:
+            textstat.set_lang("en_US")
+        return score, "Fernández-Huerta", score >= 70
+    score = textstat.flesch_kincaid_grade(text)
+    return score, "Flesch-Kincaid grade", score <= 8.0
