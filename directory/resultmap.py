@@ -1,0 +1,417 @@
+"""Draw a small SVG map of search results from bundled US Census outlines: no other host, no JavaScript.
+
+``render_svg`` is pure: it takes the search centre and radius and the (label, latitude, longitude) of the
+results on the page, and returns a whole SVG document. The outlines come from ``data/geo/us-outlines.json``
+(built by ``scripts/build_map_data.py``), read once per process.
+
+The projection is equirectangular, with longitudes scaled by the cosine of the view centre's latitude,
+so distances near the centre are true in every direction; that is plenty for a city or a state.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+OUTLINES_PATH = Path(__file__).resolve().parent.parent / "data" / "geo" / "us-outlines.json"
+EARTH_RADIUS_MILES = 3958.7613  # the value search/catalog.py measures result distances with
+MILES_PER_DEGREE = EARTH_RADIUS_MILES * math.pi / 180  # along a meridian
+COUNTY_VIEW_MILES = 300  # county lines are drawn only when the view's shorter side is under this
+MIN_VIEW_MILES = 4  # a single result or a tight cluster still shows some streets' worth of land
+MARKER_R = 9  # marker radius in pixels
+MARKER_GAP = 16  # markers closer than this (centre to centre) are pushed apart
+CLIP_MARGIN = 4  # outlines are clipped this far outside the image, so clip edges never show
+CONTIGUOUS_US = (-125.0, 24.3, -66.9, 49.5)  # west, south, east, north: the view with nothing to show
+
+COLOURS = {
+    "background": "#dde3e8",  # water, and land outside the US
+    "land": "#fbfaf6",
+    "state": "#5b6770",
+    "county": "#b3bcc3",
+    "radius": "#1b5ea8",
+    "marker": "#b3261e",  # white text on it has a contrast ratio of 6.5
+    "ink": "#1f2328",
+}
+
+Point = tuple[str, float, float]  # (label, latitude, longitude)
+Box = tuple[float, float, float, float]  # west, south, east, north (degrees) or left, top, right, bottom (px)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class State:
+    """One state or territory: its rings as flat (lon, lat, lon, lat, ...) arrays, and their boxes."""
+
+    id: str
+    name: str
+    rings: tuple[array[float], ...]
+    boxes: tuple[Box, ...]
+    box: Box
+
+
+@dataclass(frozen=True)
+class Outlines:
+    """The decoded outlines: states with their rings, and the county lines that are no state line."""
+
+    states: tuple[State, ...]
+    county_lines: tuple[array[float], ...]
+    county_boxes: tuple[Box, ...]
+
+
+@dataclass(frozen=True)
+class View:
+    """What the image shows: centre, pixels per degree of latitude, and the longitude factor."""
+
+    lon0: float
+    lat0: float
+    scale: float  # pixels per degree of latitude
+    width: int
+    height: int
+
+    @property
+    def coslat(self) -> float:
+        """Return the cosine of the centre's latitude."""
+        return math.cos(math.radians(self.lat0))
+
+    @property
+    def px_per_mile(self) -> float:
+        """Return the scale in pixels per mile."""
+        return self.scale / MILES_PER_DEGREE
+
+    def project(self, lon: float, lat: float) -> tuple[float, float]:
+        """Return the pixel position of a longitude and latitude."""
+        return (self.width / 2 + (lon - self.lon0) * self.coslat * self.scale,
+                self.height / 2 - (lat - self.lat0) * self.scale)
+
+    def bounds(self, margin_px: float = 0) -> Box:
+        """Return the view's west, south, east and north edges, ``margin_px`` further out."""
+        half_lon = (self.width / 2 + margin_px) / (self.coslat * self.scale)
+        half_lat = (self.height / 2 + margin_px) / self.scale
+        return (self.lon0 - half_lon, self.lat0 - half_lat, self.lon0 + half_lon, self.lat0 + half_lat)
+
+
+def _ring_box(flat: array[float]) -> Box:
+    """Return the bounding box of a flat lon/lat sequence."""
+    lons, lats = flat[0::2], flat[1::2]
+    return (min(lons), min(lats), max(lons), max(lats))
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    """Tell whether two boxes overlap."""
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+@lru_cache(maxsize=2)
+def load_outlines(path: Path = OUTLINES_PATH) -> Outlines:
+    """Read and decode the bundled outline file (once per process and path)."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    (sx, sy), (tx, ty) = data["transform"]["scale"], data["transform"]["translate"]
+    arcs = []  # flat arrays of doubles: a quarter of the memory of tuples of floats
+    for encoded in data["arcs"]:
+        x = y = 0
+        flat: list[float] = []
+        for i in range(0, len(encoded), 2):
+            x += encoded[i]
+            y += encoded[i + 1]
+            flat += (x * sx + tx, y * sy + ty)
+        arcs.append(array("d", flat))
+
+    def ring(refs: list[int]) -> array[float]:
+        flat = array("d")
+        for ref in refs:
+            arc = arcs[ref] if ref >= 0 else _reversed_pairs(arcs[~ref])
+            flat += arc[2:] if flat else arc  # consecutive arcs share their end point
+        return flat
+
+    states = []
+    for s in data["states"]:
+        rings = tuple(ring(r) for r in s["rings"])
+        boxes = tuple(_ring_box(r) for r in rings)
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        states.append(State(s["id"], s["name"], rings, boxes, box))
+    lines = tuple(arcs[i] for i in data["county_arcs"])
+    return Outlines(tuple(states), lines, tuple(_ring_box(line) for line in lines))
+
+
+def _reversed_pairs(flat: array[float]) -> array[float]:
+    """Reverse a flat (x, y, x, y, ...) sequence point by point."""
+    out = array("d", flat)
+    out[0::2], out[1::2] = flat[-2::-2], flat[-1::-2]
+    return out
+
+
+def _unwrap(lon: float, lat: float) -> float:
+    """Return the longitude, moved below -180 for Alaska's islands west of 180° (as the outlines are)."""
+    return lon - 360 if lon > 0 and lat > 50 else lon
+
+
+def _near(lon: float, lon0: float) -> float:
+    """Return the longitude, turned by whole turns to lie within 180° of ``lon0``."""
+    return lon + 360 * round((lon0 - lon) / 360)
+
+
+def _destination(lat: float, lon: float, bearing: float, miles: float) -> tuple[float, float]:
+    """Return the (lat, lon) reached going ``miles`` from a point on a bearing (degrees), on a sphere."""
+    d = miles / EARTH_RADIUS_MILES
+    p1, l1, b = math.radians(lat), math.radians(lon), math.radians(bearing)
+    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
+    l2 = l1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2))
+    return math.degrees(p2), math.degrees(l2)
+
+
+def fit_view(center: tuple[float, float] | None, radius_miles: float | None,
+             points: list[Point], width: int, height: int) -> View:
+    """Choose the view: the search circle, else the points' (and centre's) box plus room for markers."""
+    pad = MARKER_R + 8
+    if center is not None and radius_miles:
+        lat, lon = center
+        scale = (min(width, height) / 2 - pad) / (radius_miles / MILES_PER_DEGREE)
+        return View(_unwrap(lon, lat), lat, scale, width, height)
+    spots = [(lat, _unwrap(lon, lat)) for _, lat, lon in points]
+    if center is not None:
+        spots.append((center[0], _unwrap(center[1], center[0])))
+    if spots:
+        lats, lons = [p[0] for p in spots], [p[1] for p in spots]
+        west, south, east, north = min(lons), min(lats), max(lons), max(lats)
+    else:
+        west, south, east, north = CONTIGUOUS_US
+    lat0, lon0 = (south + north) / 2, (west + east) / 2
+    coslat = math.cos(math.radians(lat0))
+    min_span = MIN_VIEW_MILES / MILES_PER_DEGREE
+    span_lat = max(north - south, min_span)
+    span_lon = max((east - west) * coslat, min_span)  # in degrees of latitude, i.e. true distance
+    scale = min((width - 2 * pad) / span_lon, (height - 2 * pad) / span_lat)
+    return View(lon0, lat0, scale, width, height)
+
+
+def _outcode(x: float, y: float, box: Box) -> int:
+    """Return which sides of a pixel box a point lies beyond, as bits."""
+    return ((x < box[0]) | (x > box[2]) << 1 | (y < box[1]) << 2 | (y > box[3]) << 3)
+
+
+def _clip_polygon(points: list[tuple[float, float]], box: Box) -> list[tuple[float, float]]:
+    """Clip a polygon to a pixel box (Sutherland-Hodgman)."""
+    for axis, limit, keep_below in ((0, box[0], False), (0, box[2], True), (1, box[1], False), (1, box[3], True)):
+        if not points:
+            break
+        out = []
+        prev = points[-1]
+        prev_in = (prev[axis] <= limit) if keep_below else (prev[axis] >= limit)
+        for cur in points:
+            cur_in = (cur[axis] <= limit) if keep_below else (cur[axis] >= limit)
+            if cur_in != prev_in:
+                t = (limit - prev[axis]) / (cur[axis] - prev[axis])
+                out.append((prev[0] + t * (cur[0] - prev[0]), prev[1] + t * (cur[1] - prev[1])))
+            if cur_in:
+                out.append(cur)
+            prev, prev_in = cur, cur_in
+        points = out
+    return points
+
+
+def _visible_runs(points: list[tuple[float, float]], box: Box) -> list[list[tuple[float, float]]]:
+    """Split a polyline into runs, leaving out segments that lie wholly beyond one side of the box."""
+    runs: list[list[tuple[float, float]]] = []
+    codes = [_outcode(x, y, box) for x, y in points]
+    current: list[tuple[float, float]] = []
+    for i in range(len(points) - 1):
+        if codes[i] & codes[i + 1]:
+            if current:
+                runs.append(current)
+                current = []
+            continue
+        if not current:
+            current.append(points[i])
+        current.append(points[i + 1])
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _num(tenths: int) -> str:
+    """Format a number of tenths compactly (15 -> "1.5", -5 -> "-.5", 20 -> "2")."""
+    sign = "-" if tenths < 0 else ""
+    whole, frac = divmod(abs(tenths), 10)
+    if not frac:
+        return f"{sign}{whole}"
+    return f"{sign}{whole or ''}.{frac}"
+
+
+def _join(numbers: list[str]) -> str:
+    """Join path numbers with spaces, leaving out those a minus sign makes needless."""
+    return numbers[0] + "".join(n if n[0] == "-" else " " + n for n in numbers[1:])
+
+
+def _path(runs: list[list[tuple[float, float]]], closed: bool) -> str:
+    """Write runs of pixel points as path data: rounded to 0.1 px, relative, dropping sub-pixel steps."""
+    parts: list[str] = []
+    for run in runs:
+        tenths = [(round(x * 10), round(y * 10)) for x, y in run]
+        kept = [tenths[0]]
+        for p in tenths[1:]:
+            if abs(p[0] - kept[-1][0]) + abs(p[1] - kept[-1][1]) >= 8:
+                kept.append(p)
+        if tenths[-1] != kept[-1] and not closed:
+            kept.append(tenths[-1])
+        if len(kept) < (3 if closed else 2):
+            continue
+        steps = [_num(n) for (x0, y0), (x1, y1) in zip(kept, kept[1:]) for n in (x1 - x0, y1 - y0)]
+        parts.append(f"M{_num(kept[0][0])} {_num(kept[0][1])}l{_join(steps)}" + ("z" if closed else ""))
+    return "".join(parts)
+
+
+def _spread(spots: list[tuple[float, float]], width: int, height: int) -> list[tuple[float, float]]:
+    """Push markers apart until none is closer than MARKER_GAP, keeping them inside the image."""
+    moved = [list(p) for p in spots]
+    rounds = 60 if len(moved) <= 60 else 8  # each round is O(n²): a page of results, not thousands
+    for _ in range(rounds):
+        pushed = False
+        for i in range(len(moved)):
+            for j in range(i + 1, len(moved)):
+                dx, dy = moved[j][0] - moved[i][0], moved[j][1] - moved[i][1]
+                d = math.hypot(dx, dy)
+                if d >= MARKER_GAP:
+                    continue
+                if d < 1e-6:  # same spot: fan out in a fixed direction per marker
+                    angle = j * 2.399963  # the golden angle, so fans do not line up
+                    dx, dy, d = math.cos(angle), math.sin(angle), 1.0
+                push = (MARKER_GAP - d) / 2 + 0.01
+                moved[i][0] -= dx / d * push
+                moved[i][1] -= dy / d * push
+                moved[j][0] += dx / d * push
+                moved[j][1] += dy / d * push
+                pushed = True
+        for p in moved:
+            p[0] = min(max(p[0], MARKER_R + 1), width - MARKER_R - 1)
+            p[1] = min(max(p[1], MARKER_R + 1), height - MARKER_R - 1)
+        if not pushed:
+            break
+    return [(p[0], p[1]) for p in moved]
+
+
+def _scale_bar(view: View) -> str:
+    """Draw a scale bar at the bottom left, a round number of miles about a quarter of the width."""
+    target = view.width / 4 / view.px_per_mile
+    miles = 0.25
+    for step in (0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000):
+        if step <= target:
+            miles = step
+    length = miles * view.px_per_mile
+    x0, y = 12.0, view.height - 12.0
+    ink = COLOURS["ink"]
+    return (f'<g stroke="{ink}" stroke-width="2" fill="none"><path d="M{x0:.1f} {y - 5:.1f}v5h{length:.1f}v-5"/></g>'
+            f'<text x="{x0:.1f}" y="{y - 8:.1f}" font-size="12" fill="{ink}" stroke="#fff" stroke-width="3" '
+            f'paint-order="stroke">{miles:g} mi</text>')
+
+
+def _markers(view: View, points: list[Point]) -> str:
+    """Draw numbered markers for the points inside the view, the first on top, pushed apart where crowded."""
+    inside = []
+    for label, lat, lon in points:
+        x, y = view.project(_near(lon, view.lon0), lat)
+        if 0 <= x <= view.width and 0 <= y <= view.height:
+            inside.append((_NOT_XML.sub("", str(label)), x, y))
+    if not inside:
+        return ""
+    placed = _spread([(x, y) for _, x, y in inside], view.width, view.height)
+    colour = COLOURS["marker"]
+    leaders, markers = [], []
+    for (label, x, y), (mx, my) in reversed(list(zip(inside, placed))):
+        if math.hypot(mx - x, my - y) > 3:  # pushed aside: a line shows where it really is
+            leaders.append(f'<path d="M{x:.1f} {y:.1f}L{mx:.1f} {my:.1f}"/><circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>')
+        size = 11 if len(label) <= 2 else 9
+        markers.append(f'<g class="marker"><circle cx="{mx:.1f}" cy="{my:.1f}" r="{MARKER_R}"/>'
+                       f'<text x="{mx:.1f}" y="{my:.1f}" dy=".35em" font-size="{size}" fill="#fff" stroke="none">'
+                       f'{escape(label)}</text></g>')
+    # Leaders go under every marker, so no line crosses a number.
+    return (f'<g fill="{colour}" stroke="{colour}" stroke-width="1.5">{"".join(leaders)}</g>'
+            f'<g text-anchor="middle" font-weight="700" fill="{colour}" stroke="#fff" stroke-width="1.5">'
+            + "".join(markers) + "</g>")
+
+
+def _radius_circle(view: View, center: tuple[float, float], radius_miles: float) -> str:
+    """Draw the search radius as a true-distance circle, projected from 72 points on the sphere."""
+    points = []
+    for step in range(72):
+        lat, lon = _destination(center[0], center[1], step * 5, radius_miles)
+        x, y = view.project(_near(lon, view.lon0), lat)
+        points.append(f"{x:.1f},{y:.1f}")
+    colour = COLOURS["radius"]
+    return (f'<polygon class="radius" points="{" ".join(points)}" fill="{colour}" fill-opacity=".06" '
+            f'stroke="{colour}" stroke-width="2"/>')
+
+
+def _outlines(view: View, outlines: Outlines) -> str:
+    """Draw the states that reach into the view (filled land) and, in a close view, the county lines."""
+    geo_box = view.bounds(CLIP_MARGIN)
+    px_box = (-CLIP_MARGIN, -CLIP_MARGIN, view.width + CLIP_MARGIN, view.height + CLIP_MARGIN)
+
+    def projected(flat: array[float]) -> list[tuple[float, float]]:
+        return [view.project(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+
+    state_paths = []
+    for state in outlines.states:
+        if not _overlaps(state.box, geo_box):
+            continue
+        runs = [_clip_polygon(projected(ring), px_box)
+                for ring, box in zip(state.rings, state.boxes) if _overlaps(box, geo_box)]
+        d = _path([r for r in runs if len(r) >= 3], closed=True)
+        if d:
+            state_paths.append(f'<path data-name={quoteattr(state.name)} d="{d}"/>')
+    out = (f'<g class="states" fill="{COLOURS["land"]}" fill-rule="evenodd" stroke="{COLOURS["state"]}" '
+           f'stroke-width="1" stroke-linejoin="round">{"".join(state_paths)}</g>')
+    if min(view.width, view.height) / view.px_per_mile >= COUNTY_VIEW_MILES:
+        return out
+    county_runs = []
+    for line, box in zip(outlines.county_lines, outlines.county_boxes):
+        if _overlaps(box, geo_box):
+            county_runs += _visible_runs(projected(line), px_box)
+    if county_runs:
+        out += (f'<path class="counties" d="{_path(county_runs, closed=False)}" fill="none" '
+                f'stroke="{COLOURS["county"]}" stroke-width=".7" stroke-linejoin="round"/>')
+    return out
+
+
+def _check(center: tuple[float, float] | None, radius_miles: float | None,
+           points: list[Point], width: int, height: int) -> None:
+    """Raise ValueError for input that cannot be drawn."""
+    if not (50 <= width <= 4000 and 50 <= height <= 4000):
+        raise ValueError("width and height must be between 50 and 4000 pixels")
+    spots = list(points) + ([("", center[0], center[1])] if center is not None else [])
+    for _, lat, lon in spots:
+        if not (math.isfinite(lat) and math.isfinite(lon) and -85 <= lat <= 85 and -360 <= lon <= 360):
+            raise ValueError(f"not a latitude and longitude: {lat!r}, {lon!r}")
+    if radius_miles is not None and not (math.isfinite(radius_miles) and 0 <= radius_miles <= 3000):
+        raise ValueError("radius_miles must be between 0 and 3000")
+
+
+def render_svg(center: tuple[float, float] | None, radius_miles: float | None, points: list[Point],
+               width: int = 640, height: int = 400, outlines: Outlines | None = None) -> str:
+    """Return an SVG map of the search circle (or the points' area) with numbered result markers.
+
+    ``center`` is (latitude, longitude); ``points`` are (label, latitude, longitude). Points outside the
+    view are left out. Raises ValueError for coordinates or sizes that cannot be drawn.
+    """
+    _check(center, radius_miles, points, width, height)
+    view = fit_view(center, radius_miles, points, width, height)
+    radius = radius_miles or 0.0
+    circle = center if radius else None
+    noun = "result" if len(points) == 1 else "results"
+    title = f"Map of {len(points)} search {noun}" + (f" within {radius:g} miles" if circle else "")
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'font-family="system-ui, sans-serif">',
+        f"<title>{escape(title)}</title>",
+        f'<rect width="{width}" height="{height}" fill="{COLOURS["background"]}"/>',
+        _outlines(view, outlines or load_outlines()),
+    ]
+    if circle is not None:
+        parts.append(_radius_circle(view, circle, radius))
+    parts += [_scale_bar(view), _markers(view, points), "</svg>"]
+    return "".join(parts) + "\n"
