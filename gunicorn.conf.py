@@ -48,7 +48,7 @@ logconfig_dict = {
 def on_starting(server):  # type: ignore[no-untyped-def]
     """Once, before workers fork: migrate the database and rebuild the index if it is missing or stale."""
     from directory import create_app
-    from directory.cli import ensure_index
+    from directory.search.upkeep import ensure_index
 
     app = create_app()
     with app.app_context():

@@ -29,15 +29,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                            "(`make run` writes one for local use).")
 
     from . import cli, db, errors, geocode, security, views
-    from .search import index, service
-    from .taxonomy import taxonomy_for
+    from .search import snapshot
+    from .search.textindex import make_text_index
+    from .taxonomy import load_taxonomy
 
-    app.extensions["taxonomy"] = taxonomy_for(app.config["DATA_DIR"])
-    app.extensions["search_index"] = index.SearchIndex(Path(app.config["INDEX_DIR"]))
+    app.extensions["taxonomy"] = load_taxonomy(Path(app.config["DATA_DIR"]))
+    app.extensions["text_index"] = make_text_index(app)
     db.init_app(app)
     errors.init_app(app)
     geocode.init_app(app)
-    service.init_app(app)
+    snapshot.init_app(app)
     security.init_app(app)
     views.init_app(app)
     cli.init_app(app)

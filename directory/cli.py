@@ -4,127 +4,24 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tomllib
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from .bundle import load_bundle
 from .db import db
 from .importers import FORMATS
-from .loader import OUTCOMES, ImportReport, import_file
-from .models import ProblemReport, Provider, ProviderSource, data_version
-from .search.index import SearchIndex, iter_active
+from .loader import OUTCOMES, ImportOptions, ImportReport, import_file
+from .models import ProblemReport, Provider
+from .search.upkeep import ensure_index, reindex
+from .stats import stats
 
 SHOWN = 20  # problems of each kind printed; --report writes them all
 group = AppGroup("directory", help="Import, index and inspect the directory's data.")
-
-
-# -- plain functions ---------------------------------------------------------------------------------
-def reindex() -> int:
-    """Rebuild the search index from the database aside and swap it in; return documents indexed."""
-    ix: SearchIndex = current_app.extensions["search_index"]
-    version = data_version()
-    return ix.rebuild(iter_active(), version, current_app.extensions["taxonomy"])
-
-
-def index_health() -> dict[str, Any]:
-    """Compare the search index with the database: present, same version, same count."""
-    status = current_app.extensions["search_index"].status()
-    active = db.session.scalar(select(func.count()).select_from(Provider).where(Provider.status == "active")) or 0
-    version = data_version()
-    return {"present": status.present, "index_version": status.version, "database_version": version,
-            "index_documents": status.documents, "database_providers": active,
-            "in_step": status.present and status.version == version and status.documents == active}
-
-
-def ensure_index() -> bool:
-    """Rebuild the index when it is missing, corrupt or out of step with the database; True if rebuilt."""
-    if index_health()["in_step"]:
-        return False
-    reindex()
-    return True
-
-
-def stats() -> dict[str, Any]:
-    """Counts by tag, state and source, and the index compared with the database."""
-    tax = current_app.extensions["taxonomy"]
-    by_tag: Counter[str] = Counter()
-    by_state: Counter[str] = Counter()
-    by_precision: Counter[str] = Counter()
-    for codes, state, precision in db.session.execute(
-        select(Provider.codes, Provider.state, Provider.geo_precision).where(Provider.status == "active")
-    ):
-        by_state[state] += 1
-        by_precision[precision] += 1
-        for g, opts in tax.tags(set(codes.split())).items():
-            for o in opts:
-                by_tag[f"{g}={o.key}"] += 1
-    by_source = dict(db.session.execute(
-        select(ProviderSource.source, func.count()).where(ProviderSource.status == "active").group_by(ProviderSource.source)
-    ).all())
-    retired = db.session.scalar(select(func.count()).select_from(Provider).where(Provider.status == "retired"))
-    return {"providers": sum(by_state.values()), "retired": retired, "services": service_coverage(),
-            "by_tag": dict(sorted(by_tag.items())),
-            "by_state": dict(sorted(by_state.items())), "by_source": by_source,
-            "by_location_precision": dict(by_precision), "index": index_health()}
-
-
-def service_coverage(radius: float = 25.0) -> dict[str, Any]:
-    """How far the type-of-care filters reach: the share of active providers listing a type of care,
-    the count per type, and which of the 50 largest US cities (``data/largest-cities.csv``) have a
-    detox option within ``radius`` miles."""
-    import csv
-
-    from .geocode import gazetteer
-    from .search.service import catalog
-
-    tax = current_app.extensions["taxonomy"]
-    cat = catalog()
-    types = [o for o in tax.options if o.group == "type"]
-    with_type = int(cat.tags[:, tax.group_columns("type")].any(axis=1).sum())
-    detox = cat.tags[:, tax.column("type", "detox")]
-    with (Path(current_app.config["DATA_DIR"]) / "largest-cities.csv").open(encoding="utf-8") as f:
-        cities = list(csv.DictReader(f))
-    without: list[str] = []
-    for c in cities:
-        place = gazetteer().city_place(c["city"], c["state"])
-        if place is None or not detox[cat.within(place.latitude, place.longitude, radius)[0]].any():
-            without.append(f"{c['city']}, {c['state']}")
-    return {"providers": len(cat), "with_type_of_care": with_type,
-            "share_with_type_of_care": round(with_type / len(cat), 4) if len(cat) else 0.0,
-            "by_type": {o.key: int(cat.tags[:, tax.column("type", o.key)].sum()) for o in types},
-            "largest_cities": len(cities), "cities_with_detox_within_25_miles": len(cities) - len(without),
-            "cities_without_detox_within_25_miles": without}
-
-
-def missing_bundle_sources(data_dir: Path) -> list[str]:
-    """The bundled files (by source name) this database has no records of."""
-    with (data_dir / "bundle.toml").open("rb") as f:
-        manifest = tomllib.load(f)
-    have = set(db.session.scalars(select(ProviderSource.source).distinct()))
-    return [Path(e["path"]).stem for e in manifest["file"] if Path(e["path"]).stem not in have]
-
-
-def load_bundle(data_dir: Path, echo: Any = print) -> list[ImportReport]:
-    """Import every file the bundle manifest lists (first run), then build the index once."""
-    with (data_dir / "bundle.toml").open("rb") as f:
-        manifest = tomllib.load(f)
-    reports = []
-    for entry in manifest["file"]:
-        path = data_dir / entry["path"]
-        report = import_file(path, map_file=data_dir / entry["map"] if entry.get("map") else None,
-                             add_codes=entry.get("add_codes", []), source_date=entry.get("source_date", ""),
-                             enrich=entry.get("enrich", False), update_index=False)
-        counts = ", ".join(f"{getattr(report, k):,} {k}" for k in OUTCOMES if getattr(report, k))
-        echo(f"  {path.name}: {report.rows:,} rows: {counts} ({report.seconds:.1f} s)")
-        reports.append(report)
-    echo(f"  indexed {reindex()} providers")
-    return reports
 
 
 def _count_lines(path: Path) -> int | None:
@@ -194,9 +91,10 @@ def import_command(path: Path, fmt: str, map_file: Path | None, source: str | No
         total = _count_lines(path) if path.suffix.lower() == ".csv" else None  # for "time left"
         bar = tqdm(unit=" rows", desc=path.name, file=sys.stderr, total=total)
     try:
-        report = import_file(path, fmt=fmt, source=source, map_file=map_file, dry_run=dry_run, strict=strict,
-                             replace=replace, add_codes=add_codes, source_date=source_date, enrich=enrich,
-                             service_detail=service_detail or "", progress=bar.update if bar else None)
+        options = ImportOptions(fmt=fmt, source=source, map_file=map_file, dry_run=dry_run, strict=strict,
+                                replace=replace, add_codes=add_codes, source_date=source_date, enrich=enrich,
+                                service_detail=service_detail or "")
+        report = import_file(path, options, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()

@@ -25,6 +25,7 @@ SETTINGS: list[Setting] = [
     Setting("SECRET_KEY", None, "Signs sessions and CSRF tokens; required outside debug/testing (`make run` makes one in the instance folder)."),
     Setting("DATABASE_URL", None, "SQLAlchemy URL; empty means SQLite at `instance/directory.sqlite3`."),
     Setting("AUTO_MIGRATE", True, "Apply database migrations at start (off: run `flask --app wsgi db upgrade` yourself)."),
+    Setting("TEXT_BACKEND", "auto", "Full-text engine: `whoosh` (index files in INDEX_DIR), `postgresql` (full-text search in the database: nodes keep no index of their own), or `auto` (postgresql on PostgreSQL, else whoosh)."),
     Setting("INDEX_DIR", None, "Folder of the Whoosh full-text index; empty means `instance/index`."),
     Setting("DATA_DIR", str(DATA_DIR), "Folder holding the taxonomy, synonyms, guides and bundled SAMHSA files."),
     Setting("GEOCODER", "offline", "`offline` (bundled ZIP gazetteer, no network) or `nominatim` (online, for street addresses)."),

@@ -2,20 +2,27 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 
 class DirectoryError(Exception):
     """An error a client caused or should see: a message, an HTTP status, and the parameter at fault."""
 
-    def __init__(self, message: str, status: int = 400, parameter: str | None = None) -> None:
+    def __init__(self, message: str, status: int = 400, parameter: str | None = None,
+                 retry_after: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.parameter = parameter
+        self.retry_after = retry_after  # seconds, for a 503 or 429
 
     def as_dict(self) -> dict[str, object]:
         return {"error": {"status": self.status, "message": self.message, "parameter": self.parameter}}
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached, and what was asked needs it."""
 
 
 class ImportRefused(Exception):
@@ -32,10 +39,21 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _render(error: DirectoryError) -> tuple[Response | str, int]:
+RETRY_SECONDS = 30  # what a 503 asks clients to wait while the database is away
+
+DATABASE_AWAY = ("We cannot reach our list of treatment places right now. Please try again in a minute. "
+                 "Searches may still work.")
+
+
+def _render(error: DirectoryError) -> Response:
     if _wants_json():
-        return jsonify(error.as_dict()), error.status
-    return render_template("error.html", error=error), error.status
+        response = jsonify(error.as_dict())
+    else:
+        response = Response(render_template("error.html", error=error), mimetype="text/html")
+    response.status_code = error.status
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -52,12 +70,23 @@ def init_app(app: Flask) -> None:
         message = messages.get(error.code or 500, error.description or "Something went wrong.")
         response = _render(DirectoryError(message, error.code or 500))
         if error.code == 429 and error.response is not None:
-            resp = app.make_response(response)
             for header in ("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
                 if header in error.response.headers:
-                    resp.headers[header] = error.response.headers[header]
-            return resp
+                    response.headers[header] = error.response.headers[header]
         return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DatabaseUnavailable)
+    def database_away(error: Exception):  # type: ignore[no-untyped-def]
+        from .db import db
+
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        app.logger.warning("database unreachable: %s", type(error).__name__)
+        return _render(DirectoryError(DATABASE_AWAY, 503, retry_after=RETRY_SECONDS))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from .normalize import looks_like_formula
-from .search.index import iter_active
+from .normalize import looks_like_formula, phone_text
+from .models import iter_active
 
 
 def _cell(value: str) -> str:
@@ -23,7 +23,7 @@ def export_csv(out: Path) -> int:
         w.writerow(["id", "name", "name2", "street", "street2", "city", "state", "zip", "latitude", "longitude",
                     "phone", "website", "tags", "updated"])
         for p in iter_active():
-            phones = "; ".join(ph["number"] + (f" x{ph['ext']}" if ph.get("ext") else "") for ph in p.phones)
+            phones = "; ".join(phone_text(ph) for ph in p.phones)
             w.writerow([p.public_id, *(_cell(v) for v in (p.name, p.name2, p.street, p.street2, p.city)), p.state,
                         p.zip, p.latitude, p.longitude, phones, p.website, "; ".join(sorted(p.code_set)),
                         p.updated_at.date().isoformat()])

@@ -120,19 +120,18 @@ def treatment_term(tax: Taxonomy, group: str, option: str = "") -> Term:
                 o.description or o.label, TREATMENT, group_id, group, option)
 
 
-_TERMS: dict[int, tuple[Taxonomy, dict[str, Term]]] = {}
-
-
 def terms(tax: Taxonomy) -> dict[str, Term]:
-    """Every term by id: each treatment group then its options, then every known SAMHSA code."""
-    cached = _TERMS.get(id(tax))
-    if cached is None or cached[0] is not tax:
-        found = [t for g in tax.groups for t in
-                 [treatment_term(tax, g.key), *(treatment_term(tax, g.key, o.key) for o in g.options)]]
-        codes = set(tax.code_names) | {c for o in tax.options for c in o.codes}
-        found += [samhsa_term(c, tax) for c in sorted(codes)]
-        cached = _TERMS[id(tax)] = (tax, {t.id: t for t in found})
-    return cached[1]
+    """Every term by id: each treatment group then its options, then every known SAMHSA code (made once
+    per taxonomy and kept with it)."""
+    return tax.derived("hsds_terms", _make_terms)  # type: ignore[no-any-return]
+
+
+def _make_terms(tax: Taxonomy) -> dict[str, Term]:
+    found = [t for g in tax.groups for t in
+             [treatment_term(tax, g.key), *(treatment_term(tax, g.key, o.key) for o in g.options)]]
+    codes = set(tax.code_names) | {c for o in tax.options for c in o.codes}
+    found += [samhsa_term(c, tax) for c in sorted(codes)]
+    return {t.id: t for t in found}
 
 
 def provider_terms(p: Provider, tax: Taxonomy) -> list[Term]:
@@ -296,7 +295,7 @@ def write_package(out: Path, tax: Taxonomy) -> int:
     ``services.json`` holds the fully nested services (one per line), ``taxonomies.json`` and
     ``taxonomy_terms.json`` the taxonomies; ``datapackage.json`` and one CSV per table the same data.
     """
-    from .search.index import iter_active
+    from .models import iter_active
 
     out.mkdir(parents=True, exist_ok=True)
     files = {table: (out / f"{table}.csv").open("w", newline="", encoding="utf-8") for table in TABLES}

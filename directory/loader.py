@@ -14,13 +14,13 @@ import csv
 import hashlib
 import json
 import time
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from . import importers
@@ -29,9 +29,26 @@ from .errors import ImportRefused
 from .importers.record import Problem, ProviderRecord, validate
 from .linkage import Linker, Site
 from .models import Provider, ProviderSource, bump_data_version, utcnow
-from .provenance import PRECISION_RANK, contact_sources, effective_codes
-from .search import index as search_index
+from .provenance import provider_fields
+from .search.upkeep import stage_changes
 from .taxonomy import Taxonomy
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read one file and what to do with its rows (the import command's flags)."""
+
+    fmt: str = "auto"  # a format name from ``importers.FORMATS``, or auto-detect
+    source: str | None = None  # the source's name (default: the file's name without extension)
+    map_file: Path | None = None  # column mapping for other layouts
+    dry_run: bool = False  # check and count everything, write nothing
+    strict: bool = False  # refuse the whole file if any row is rejected
+    replace: bool = False  # retire this source's providers that the file no longer lists
+    update_index: bool = True  # stage text index changes (off when a full reindex follows)
+    add_codes: tuple[str, ...] = ()  # service codes every row of the file has
+    source_date: str = ""  # when the source data was published
+    enrich: bool = False  # rows only add services to providers already listed, never add providers
+    service_detail: str = ""  # "full" or "partial": overrides what the format says
+
 
 OUTCOMES = ("added", "updated", "unchanged", "merged", "matched", "unmatched", "skipped", "rejected")
 
@@ -91,24 +108,13 @@ def public_id(source: str, record_key: str) -> str:
 
 
 def derive(provider: Provider) -> None:
-    """Set a provider's fields from its active sources (see ``provenance``): its own listings' best location
-    and details, gaps filled, and the services the newest full answer gives."""
-    sources = [s for s in provider.sources if s.status == "active"]
-    located, by_field, phone_sources = contact_sources(sources, PRECISION_RANK)
-    if located is None:  # no listing of its own is left: enrichment alone does not keep a place listed
+    """Set a provider's fields from its active sources (``provenance.provider_fields``)."""
+    fields = provider_fields(provider.sources)
+    if fields is None:
         provider.status = "retired"
         return
-    provider.status = "active"
-    for attr in ("name", "name2", "street", "street2", "city", "state", "zip", "county", "website"):
-        setattr(provider, attr, by_field[attr].data[attr] if attr in by_field else "")
-    # The address and the coordinates come from the same source so they agree.
-    best = located.data
-    provider.latitude, provider.longitude, provider.geo_precision = best["latitude"], best["longitude"], best["geo_precision"]
-    phones: list[dict[str, str]] = []
-    for s in phone_sources:
-        phones += [p for p in s.data.get("phones", []) if p not in phones]
-    provider.phones = phones
-    provider.codes = " ".join(sorted(effective_codes(sources)))
+    for attr, value in fields.items():
+        setattr(provider, attr, value)
     provider.updated_at = utcnow()
 
 
@@ -118,83 +124,76 @@ def site_of(r: ProviderRecord) -> Site:
                 r.geo_precision == "exact")
 
 
-def import_file(path: Path, *, fmt: str = "auto", source: str | None = None, map_file: Path | None = None,
-                dry_run: bool = False, strict: bool = False, replace: bool = False, update_index: bool = True,
-                add_codes: Iterable[str] = (), source_date: str = "", enrich: bool = False, service_detail: str = "",
-                progress: Callable[[int], None] | None = None, fail_after: int | None = None) -> ImportReport:
+def import_file(path: Path, options: ImportOptions | None = None, *, progress: Callable[[int], None] | None = None,
+                fail_after: int | None = None) -> ImportReport:
     """Import one file in one transaction and return what happened to every row.
 
-    ``enrich``: the file's rows only add services (and a missing phone or website) to providers already
-    listed, and never add providers. ``service_detail`` ("full" or "partial") overrides what the format
-    says about how complete its service lists are. ``fail_after`` raises after that many rows have been
-    written: tests use it to prove a crash mid-import leaves the database and index unchanged.
+    ``fail_after`` raises after that many rows have been decided: tests use it to prove a crash
+    mid-import leaves the database and index unchanged.
     """
+    options = options or ImportOptions()
     started = time.perf_counter()
-    source = source or path.stem
-    report = ImportReport(file=str(path), source=source, dry_run=dry_run, enrich=enrich)
-    tax: Taxonomy = current_app.extensions["taxonomy"]
-    options = {"map": map_file, "add_codes": list(add_codes), "source_date": source_date,
-               "service_detail": service_detail}
-    records = _read(path, fmt, options, report, tax, progress)
-    if records is None:
-        report.seconds = round(time.perf_counter() - started, 3)
-        return report
-    if enrich:
-        for r in records:
-            r.role = "enrich"
-    if strict and report.rejected:
+    report = ImportReport(file=str(path), source=options.source or path.stem, dry_run=options.dry_run,
+                          enrich=options.enrich)
+    records = _read(path, options, report, current_app.extensions["taxonomy"], progress)
+    if records is not None and options.strict and report.rejected:
         report.refused = f"--strict: {report.rejected} row(s) rejected, so nothing was imported"
-        report.seconds = round(time.perf_counter() - started, 3)
-        return report
-
-    writer = None
-    try:
-        touched = _write(records, report, source, replace, fail_after, enrich)
-        version = bump_data_version()
-        db.session.flush()
-        if update_index and not dry_run:
-            writer = current_app.extensions["search_index"].writer()
-            search_index.apply_changes(writer, touched, version, tax)
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
-            if writer is not None:
-                writer.commit()
-                writer = None
-    except BaseException:
-        db.session.rollback()
-        if writer is not None:
-            writer.cancel()
-        raise
+    elif records is not None:
+        _commit(records, options, report, fail_after)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
-def _read(path: Path, fmt: str, options: dict[str, Any], report: ImportReport, tax: Taxonomy,
+def _commit(records: list[ProviderRecord], options: ImportOptions, report: ImportReport,
+            fail_after: int | None) -> None:
+    """Write the records and their index changes; commit both, or neither."""
+    staged = None
+    try:
+        touched = _write(records, report, options, fail_after)
+        version = bump_data_version()
+        db.session.flush()
+        if options.update_index and not options.dry_run:
+            staged = stage_changes(touched, version)
+        if options.dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            if staged is not None:
+                staged.commit()
+                staged = None
+    except BaseException:
+        db.session.rollback()
+        if staged is not None:
+            staged.cancel()
+        raise
+
+
+def _read(path: Path, options: ImportOptions, report: ImportReport, tax: Taxonomy,
           progress: Callable[[int], None] | None) -> list[ProviderRecord] | None:
     """Parse and validate every row, counting rejected and skipped ones; None when the file is refused."""
     records: list[ProviderRecord] = []
     last_line = 0
+    parse_options = {"map": options.map_file, "add_codes": list(options.add_codes),
+                     "source_date": options.source_date, "service_detail": options.service_detail}
     try:
-        report.format, rows = importers.parse(path, fmt, options)
+        report.format, rows = importers.parse(path, options.fmt, parse_options)
         for raw in rows:
             report.rows += 1
             last_line = raw.line
             if progress:
                 progress(1)
             if raw.skip:
-                report.skipped += 1
-                report.outcomes.append((raw.line, "skipped", ""))
+                _count(report, raw.line, "skipped")
                 report.problems.append(Problem(raw.line, "", raw.skip, "skipped"))
                 continue
             record, problems = validate(raw, tax)
             report.problems += problems
             if record is None:
-                report.rejected += 1
-                report.outcomes.append((raw.line, "rejected", ""))
-            else:
-                records.append(record)
+                _count(report, raw.line, "rejected")
+                continue
+            if options.enrich:
+                record.role = "enrich"
+            records.append(record)
         if not report.rows:  # with --replace, an empty list would retire the whole source
             raise ImportRefused(str(path), 1, "no records: the file has no data rows")
     except ImportRefused as e:
@@ -221,6 +220,27 @@ class _Plan:
     new: int | None = None  # index into the providers this file adds
 
 
+@dataclass
+class _Pending:
+    """A source record not yet in the database, as ``provenance`` reads records."""
+
+    source: str
+    source_date: str
+    data: dict[str, Any]
+    id: int  # order within the file: earlier records win ties, as earlier ids do
+    status: str = "active"
+
+
+@dataclass(frozen=True)
+class _NewProvider:
+    """A provider this import added in bulk, as the text index needs it."""
+
+    id: int
+    name: str
+    name2: str
+    status: str = "active"
+
+
 def _linker() -> Linker:
     """Every active provider as linkage sees it."""
     linker = Linker()
@@ -238,64 +258,23 @@ def _count(report: ImportReport, line: int, outcome: str, public_id: str = "") -
     report.outcomes.append((line, outcome, public_id))
 
 
-def _write(records: list[ProviderRecord], report: ImportReport, source: str, replace: bool,
-           fail_after: int | None, enrich: bool = False) -> list[Provider]:
-    """Apply validated records to the session; return the providers touched.
+def _write(records: list[ProviderRecord], report: ImportReport, options: ImportOptions,
+           fail_after: int | None) -> list[Any]:
+    """Apply validated records; return the providers touched (ORM objects and ``_NewProvider``s).
 
-    First every record is decided without the ORM (updates of this source's records, links to listed
-    providers, new providers); then the providers it touches are loaded in one go and changed."""
+    Every record is decided first without the ORM (updates of this source's records, links to listed
+    providers, new providers); new providers are then inserted in bulk, and the few listed providers
+    the file touches are loaded in one go and changed."""
+    source = report.source
     existing = {s.record_key: s for s in db.session.scalars(
         select(ProviderSource).where(ProviderSource.source == source)
         .options(selectinload(ProviderSource.provider).selectinload(Provider.sources)))}
-    linker = _linker()
-    seen: dict[str, ProviderRecord] = {}
-    plans: list[_Plan] = []
-    new_count = 0
     dirty: dict[int, Provider] = {}
     with db.session.no_autoflush:
-        for i, r in enumerate(records):
-            if fail_after is not None and i >= fail_after:
-                raise RuntimeError(f"injected failure after {fail_after} rows")
-            data = r.data()
-            digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-            if r.record_key in seen:
-                first = seen[r.record_key]
-                if first.content_hash() != digest and not r.record_key.startswith("k:"):
-                    report.problems.append(Problem(r.line, "id", f"duplicate id {r.record_key!r}: line {first.line} "
-                                                   "has the same id with other details"))
-                    _count(report, r.line, "rejected")
-                else:
-                    _count(report, r.line, "merged", _pid(existing.get(r.record_key)))
-                continue
-            seen[r.record_key] = r
-            src = existing.get(r.record_key)
-            if src is not None:
-                if src.content_hash == digest and src.status == "active":
-                    _count(report, r.line, "unchanged", src.provider.public_id)
-                    continue
-                src.data, src.content_hash, src.line, src.status = data, digest, r.line, "active"
-                src.imported_at, src.source_date = utcnow(), r.source_date
-                dirty[id(src.provider)] = src.provider
-                _count(report, r.line, "updated", src.provider.public_id)
-                continue
-            site = site_of(r)
-            handle, verdict = linker.find(site)
-            if handle is None and enrich:  # an enrichment row never makes a provider of its own
-                report.problems.append(Problem(r.line, "match", verdict.reason, "unmatched"))
-                _count(report, r.line, "unmatched")
-                continue
-            plan = _Plan(r, data, digest)
-            if handle is None:
-                plan.new = new_count
-                linker.add(("new", new_count), site)
-                new_count += 1
-            elif isinstance(handle, tuple):
-                plan.new = handle[1]
-            else:
-                plan.provider = handle
-            plans.append(plan)
-        _apply(plans, new_count, existing, report, source, enrich, dirty)
-    if replace:
+        plans, new_count, seen = _decide(records, existing, report, options.enrich, fail_after, dirty)
+        added = _insert_new([p for p in plans if p.new is not None], new_count, report, source)
+        _attach([p for p in plans if p.provider is not None], existing, report, source, options.enrich, dirty)
+    if options.replace:
         for key, src in existing.items():
             if key not in seen and src.status == "active":
                 src.status = "retired"
@@ -305,41 +284,110 @@ def _write(records: list[ProviderRecord], report: ImportReport, source: str, rep
         derive(provider)
         if was_active and provider.status == "retired":
             report.retired += 1
-    return list(dirty.values())
+    return [*dirty.values(), *added]
 
 
-def _apply(plans: list[_Plan], new_count: int, existing: dict[str, ProviderSource], report: ImportReport,
-           source: str, enrich: bool, dirty: dict[int, Provider]) -> None:
-    """Create the new providers and attach every planned record to its provider."""
-    wanted = sorted({p.provider for p in plans if p.provider is not None})
+def _decide(records: list[ProviderRecord], existing: dict[str, ProviderSource], report: ImportReport,
+            enrich: bool, fail_after: int | None, dirty: dict[int, Provider]
+            ) -> tuple[list[_Plan], int, set[str]]:
+    """Settle each record: unchanged, an update of its own earlier record, a link to a listed provider
+    (or to a new one of this file), a new provider, or (enrichment) unmatched."""
+    linker = _linker()
+    seen: dict[str, ProviderRecord] = {}
+    plans: list[_Plan] = []
+    new_count = 0
+    for i, r in enumerate(records):
+        if fail_after is not None and i >= fail_after:
+            raise RuntimeError(f"injected failure after {fail_after} rows")
+        data = r.data()
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        if r.record_key in seen:
+            first = seen[r.record_key]
+            if first.content_hash() != digest and not r.record_key.startswith("k:"):
+                report.problems.append(Problem(r.line, "id", f"duplicate id {r.record_key!r}: line {first.line} "
+                                               "has the same id with other details"))
+                _count(report, r.line, "rejected")
+            else:
+                _count(report, r.line, "merged", _pid(existing.get(r.record_key)))
+            continue
+        seen[r.record_key] = r
+        src = existing.get(r.record_key)
+        if src is not None:
+            if src.content_hash == digest and src.status == "active":
+                _count(report, r.line, "unchanged", src.provider.public_id)
+                continue
+            src.data, src.content_hash, src.line, src.status = data, digest, r.line, "active"
+            src.imported_at, src.source_date = utcnow(), r.source_date
+            dirty[id(src.provider)] = src.provider
+            _count(report, r.line, "updated", src.provider.public_id)
+            continue
+        site = site_of(r)
+        handle, verdict = linker.find(site)
+        if handle is None and enrich:  # an enrichment row never makes a provider of its own
+            report.problems.append(Problem(r.line, "match", verdict.reason, "unmatched"))
+            _count(report, r.line, "unmatched")
+            continue
+        plan = _Plan(r, data, digest)
+        if handle is None:
+            plan.new = new_count
+            linker.add(("new", new_count), site)
+            new_count += 1
+        elif isinstance(handle, tuple):
+            plan.new = handle[1]
+        else:
+            plan.provider = handle
+        plans.append(plan)
+    return plans, new_count, set(seen)
+
+
+def _insert_new(plans: list[_Plan], new_count: int, report: ImportReport, source: str) -> list[_NewProvider]:
+    """Insert the providers this file adds, and their records, in bulk (no ORM objects)."""
+    if not plans:
+        return []
+    groups: list[list[_Plan]] = [[] for _ in range(new_count)]
+    for plan in plans:
+        groups[plan.new].append(plan)  # type: ignore[index]
+    used_ids = set(db.session.scalars(select(Provider.public_id)))
+    rows, now = [], utcnow()
+    for group in groups:
+        first = group[0].record
+        pid = public_id(source, first.record_key)
+        while pid in used_ids:
+            pid = public_id(source, pid + first.record_key)
+        used_ids.add(pid)
+        fields = provider_fields(_Pending(source, p.record.source_date, p.data, i) for i, p in enumerate(group))
+        assert fields is not None  # a file's own rows are listings, never enrichment
+        rows.append({**fields, "public_id": pid, "created_at": now, "updated_at": now})
+    ids = db.session.execute(insert(Provider).returning(Provider.id, sort_by_parameter_order=True), rows).scalars().all()
+    sources = []
+    for group, pk, row in zip(groups, ids, rows):
+        for i, plan in enumerate(group):
+            r = plan.record
+            sources.append({"provider_id": pk, "source": source, "record_key": r.record_key,
+                            "content_hash": plan.digest, "data": plan.data, "line": r.line,
+                            "source_date": r.source_date, "status": "active", "imported_at": now})
+            _count(report, r.line, "added" if i == 0 else "merged", row["public_id"])
+    db.session.execute(insert(ProviderSource), sources)
+    return [_NewProvider(pk, row["name"], row["name2"]) for pk, row in zip(ids, rows)]
+
+
+def _attach(plans: list[_Plan], existing: dict[str, ProviderSource], report: ImportReport, source: str,
+            enrich: bool, dirty: dict[int, Provider]) -> None:
+    """Attach records to the listed providers they match."""
+    wanted = sorted({p.provider for p in plans})  # type: ignore[type-var]
     providers: dict[int, Provider] = {}
     for chunk in range(0, len(wanted), 500):
         for provider in db.session.scalars(select(Provider).where(Provider.id.in_(wanted[chunk:chunk + 500]))
                                            .options(selectinload(Provider.sources))):
             providers[provider.id] = provider
-    used_ids = set(db.session.scalars(select(Provider.public_id))) if new_count else set()
-    created: dict[int, Provider] = {}
     for plan in plans:
-        r = plan.record
-        if plan.new is not None and plan.new not in created:
-            pid = public_id(source, r.record_key)
-            while pid in used_ids:
-                pid = public_id(source, pid + r.record_key)
-            used_ids.add(pid)
-            provider = Provider(public_id=pid, name=r.name, latitude=r.latitude, longitude=r.longitude,
-                                status="active", phones=[], codes="", sources=[])
-            db.session.add(provider)
-            created[plan.new] = provider
-            outcome = "added"
-        else:
-            provider = created[plan.new] if plan.new is not None else providers[plan.provider]  # type: ignore[index]
-            outcome = "matched" if enrich else "merged"
+        r, provider = plan.record, providers[plan.provider]  # type: ignore[index]
         src = ProviderSource(source=source, record_key=r.record_key, content_hash=plan.digest, data=plan.data,
                              line=r.line, source_date=r.source_date, status="active")
         provider.sources.append(src)
         existing[r.record_key] = src
         dirty[id(provider)] = provider
-        _count(report, r.line, outcome, provider.public_id)
+        _count(report, r.line, "matched" if enrich else "merged", provider.public_id)
 
 
 def _pid(src: ProviderSource | None) -> str:

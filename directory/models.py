@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime, timezone
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import JSON, select, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -20,6 +21,21 @@ def slugify(text: str) -> str:
     """Return a lowercase, hyphenated ASCII form of ``text`` for URLs."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60] or "provider"
+
+
+def path_id(public_id: str, name: str, city: str) -> str:
+    """A provider's address on the site: its permanent id, then words a reader recognises."""
+    return f"{public_id}-{slugify(f'{name} {city}')}"
+
+
+def public_id_of(path_id: str) -> str:
+    """The permanent id at the start of a provider's address ('k3j4h5g6f7-hope-house-austin')."""
+    return path_id.split("-", 1)[0].lower()
+
+
+def provider_by_path_id(path_id: str) -> Provider | None:
+    """The provider a page address or API id names (retired ones too), or None."""
+    return db.session.scalar(select(Provider).where(Provider.public_id == public_id_of(path_id)))
 
 
 class Provider(db.Model):  # type: ignore[name-defined]
@@ -61,7 +77,7 @@ class Provider(db.Model):  # type: ignore[name-defined]
 
     @property
     def path_id(self) -> str:
-        return f"{self.public_id}-{self.slug}"
+        return path_id(self.public_id, self.name, self.city)
 
 
 class ProviderSource(db.Model):  # type: ignore[name-defined]
@@ -121,3 +137,16 @@ def bump_data_version() -> int:
         db.session.add(row)
     row.value = str(int(row.value) + 1)
     return int(row.value)
+
+
+def iter_active(batch: int = 2000) -> Iterator[Provider]:
+    """Yield every active provider, in primary-key order, a batch at a time (forgotten after each)."""
+    last = 0
+    while True:
+        rows = db.session.scalars(select(Provider).where(Provider.status == "active", Provider.id > last)
+                                  .order_by(Provider.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+        db.session.expunge_all()

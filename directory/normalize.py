@@ -69,6 +69,11 @@ def phone(value: object) -> dict[str, str] | None:
     return {"number": number, "ext": m.group(5) or ""}
 
 
+def phone_text(phone: dict[str, str]) -> str:
+    """A phone as people read it, and as ``phone`` reads it back: '434-972-1800 ext. 5'."""
+    return phone["number"] + (f" ext. {phone['ext']}" if phone.get("ext") else "")
+
+
 _PHONE_ANYWHERE = re.compile(r"(?:\+?1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?", re.I)
 
 

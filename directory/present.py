@@ -7,6 +7,7 @@ from flask import url_for
 
 from .listing import Listing, address_line, make_listing
 from .models import Provider
+from .normalize import phone_text
 from .provenance import PRECISION_RANK, contributions, effective_codes, licences
 from .search.service import SearchResults
 from .taxonomy import Group, Option, Taxonomy
@@ -42,8 +43,6 @@ def phone_href(phone: dict[str, str]) -> str:
     return f"tel:+1{digits}" + (f",{phone['ext']}" if phone.get("ext") else "")
 
 
-def phone_text(phone: dict[str, str]) -> str:
-    return phone["number"] + (f" ext. {phone['ext']}" if phone.get("ext") else "")
 
 
 def provider_urls(path_ids: list[str], external: bool = False) -> list[str]:

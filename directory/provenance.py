@@ -91,6 +91,28 @@ def contact_sources(records: Iterable[SourceRecord], precision_rank: dict[str, i
     return (own[0] if own else None), by_field, phones
 
 
+PROVIDER_FIELDS = ("name", "name2", "street", "street2", "city", "state", "zip", "county", "website")
+
+
+def provider_fields(records: Iterable[SourceRecord]) -> dict[str, Any] | None:
+    """A provider's fields as its active records give them (None when no listing of its own is left:
+    enrichment alone does not keep a place listed): its own listings' best location and details, gaps
+    filled, and the services the newest full answer gives."""
+    sources = [r for r in records if r.status == "active"]
+    located, by_field, phone_sources = contact_sources(sources, PRECISION_RANK)
+    if located is None:
+        return None
+    out: dict[str, Any] = {a: by_field[a].data[a] if a in by_field else "" for a in PROVIDER_FIELDS}
+    # The address and the coordinates come from the same source so they agree.
+    best = located.data
+    out.update(latitude=best["latitude"], longitude=best["longitude"], geo_precision=best["geo_precision"])
+    phones: list[dict[str, str]] = []
+    for r in phone_sources:
+        phones += [p for p in r.data.get("phones", []) if p not in phones]
+    out.update(phones=phones, codes=" ".join(sorted(effective_codes(sources))), status="active")
+    return out
+
+
 def contributions(records: Iterable[SourceRecord], precision_rank: dict[str, int]) -> list[Contribution]:
     """What each active record gives the provider, newest source first."""
     records = list(records)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .normalize import text
 
@@ -49,6 +50,13 @@ class Taxonomy:
     code_categories: dict[str, str] = field(default_factory=dict)  # code -> category name
     name_codes: dict[str, str] = field(default_factory=dict)  # folded service name -> code
     _tags_cache: dict[frozenset[str], dict[str, list[Option]]] = field(default_factory=dict, repr=False, compare=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: str, make: Callable[[Taxonomy], Any]) -> Any:
+        """A value computed from this taxonomy, made once and kept with it (e.g. the HSDS terms)."""
+        if key not in self._derived:
+            self._derived[key] = make(self)
+        return self._derived[key]
 
     @property
     def options(self) -> list[Option]:
@@ -172,9 +180,3 @@ def load_taxonomy(data_dir: Path) -> Taxonomy:
     for o in tax.options:
         tax.code_names.setdefault(o.own_code, o.label)
     return tax
-
-
-@lru_cache(maxsize=4)
-def taxonomy_for(data_dir: str) -> Taxonomy:
-    """Return the (cached) taxonomy of a data folder."""
-    return load_taxonomy(Path(data_dir))

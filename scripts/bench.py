@@ -41,10 +41,11 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from directory import create_app  # noqa: E402
-from directory.cli import load_bundle, reindex  # noqa: E402
+from directory.bundle import load_bundle  # noqa: E402
+from directory.search.upkeep import reindex  # noqa: E402
 from directory.db import db  # noqa: E402
 from directory.models import Provider, bump_data_version  # noqa: E402
-from directory.search.index import document  # noqa: E402
+from directory.search.fields import services_text  # noqa: E402
 from directory.search.params import SearchQuery, parse_query  # noqa: E402
 from directory.search.service import find_providers, resolve_location  # noqa: E402
 from directory.search.text import words_of  # noqa: E402
@@ -128,7 +129,7 @@ def build_baselines(path: Path, tax: Any) -> sqlite3.Connection:
                                      Provider.longitude).where(Provider.status == "active"))
     for r in rows:
         if r.codes not in services:
-            services[r.codes] = document(Provider(codes=r.codes), tax)["services"]
+            services[r.codes] = services_text(r.codes.split(), tax)
         text = services[r.codes]
         conn.execute("INSERT INTO plain VALUES (?, ?, ?, ?, ?)",
                      (r.id, r.latitude, r.longitude, r.codes, f"{r.name} {r.name2} {text}"))

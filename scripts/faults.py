@@ -111,7 +111,7 @@ class Instance:
 
     def inspect(self, rebuild: bool) -> dict[str, Any]:
         """Database state, index health, whether the index holds exactly the active providers; then ensure_index."""
-        from directory.cli import ensure_index, index_health
+        from directory.search.upkeep import ensure_index, index_health
 
         with self.app():
             out: dict[str, Any] = {"state": db_state(), "health": index_health(), "ids_match": index_ids_match()}
@@ -152,11 +152,10 @@ def index_ids_match() -> bool:
     from directory.models import Provider
 
     try:
-        searcher = current_app.extensions["search_index"].searcher()
-        ids = {d["id"] for d in searcher.all_stored_fields()} - {"__meta__"}
+        ids = current_app.extensions["text_index"].document_ids()
     except Exception:
         return False
-    return ids == {str(i) for i in db.session.scalars(select(Provider.id).where(Provider.status == "active"))}
+    return ids == set(db.session.scalars(select(Provider.id).where(Provider.status == "active")))
 
 
 def free_port(low: int = 5200, high: int = 5299) -> int:
@@ -379,7 +378,7 @@ def load_under_reindex(base: str, inst: Instance, total: int, threads: int, min_
 
 
 def cmd_reindex_load(args: argparse.Namespace) -> int:
-    from directory.cli import load_bundle
+    from directory.bundle import load_bundle
 
     with tempfile.TemporaryDirectory(prefix="faults-reindex-") as tmp:
         work = Path(tmp)

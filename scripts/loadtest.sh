@@ -26,7 +26,8 @@ export SECRET_KEY=${SECRET_KEY:-loadtest-only} API_RATE_LIMIT="1000000 per secon
 from pathlib import Path
 from sqlalchemy import func, select
 from directory import create_app
-from directory.cli import ensure_index, load_bundle
+from directory.bundle import load_bundle
+from directory.search.upkeep import ensure_index
 from directory.db import db
 from directory.models import Provider
 app = create_app()

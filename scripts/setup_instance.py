@@ -20,7 +20,8 @@ def main() -> None:
     app = create_app()
     from sqlalchemy import func, select
 
-    from directory.cli import ensure_index, load_bundle, missing_bundle_sources
+    from directory.bundle import load_bundle, missing_bundle_sources
+    from directory.search.upkeep import ensure_index
     from directory.db import db
     from directory.models import Provider
 

@@ -66,7 +66,7 @@ def db_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture(scope="session")
 def national_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    from directory.cli import load_bundle
+    from directory.bundle import load_bundle
 
     application = make_app(tmp_path_factory.mktemp("national"))
     with application.app_context():

@@ -19,10 +19,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from directory.cli import index_health
+from directory.search.upkeep import index_health
 from directory.db import db
 from directory.export import export_csv
-from directory.loader import OUTCOMES, ImportReport, import_file
+from directory.loader import OUTCOMES, ImportOptions, ImportReport, import_file
 from directory.models import Provider, ProviderSource
 
 from .conftest import DATA, SAMHSA
@@ -54,7 +54,7 @@ class Rows:
 @dataclass(frozen=True)
 class Case:
     expect: Refused | Rows
-    options: dict[str, Any] | None = None  # keyword arguments of import_file
+    options: dict[str, Any] | None = None  # fields of ImportOptions
     target: str = ""  # the file imported when not the case's own (mapping files apply to mapped-data.csv)
 
 
@@ -201,7 +201,7 @@ def check(app: Flask, path: Path, expected: Refused | Rows, options: dict[str, A
     """Import ``path`` and compare the report with ``expected``; a refusal must change no byte."""
     before = files_digest(app)
     providers_before = db.session.scalar(select(db.func.count()).select_from(Provider))
-    report = import_file(path, **options)  # never raises: every failure is a refusal or a rejected row
+    report = import_file(path, ImportOptions(**options))  # never raises: every failure is a refusal or a rejected row
     assert report.file == str(path)
     if isinstance(expected, Refused):
         assert report.refused, f"expected a refusal, got {report.as_dict()}"

@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from directory.cli import index_health
+from directory.search.upkeep import index_health
 from directory.db import db
-from directory.loader import OUTCOMES, import_file
+from directory.loader import OUTCOMES, ImportOptions, import_file
 from directory.models import Provider, ProviderSource
 
 from .conftest import SAMHSA
@@ -29,12 +29,11 @@ def snapshot(app: Flask) -> str:
     for table in ("provider", "provider_source", "meta"):
         rows = db.session.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all()
         h.update(repr([tuple(str(v) for v in r) for r in rows]).encode())
-    ix = app.extensions["search_index"]
+    ix = app.extensions["text_index"]
     status = ix.status()
     h.update(repr((status.present, status.version, status.documents)).encode())
     if status.present:
-        s = ix.searcher()
-        h.update(repr(sorted(d["id"] for d in s.all_stored_fields())).encode())
+        h.update(repr(sorted(ix.document_ids())).encode())
     return h.hexdigest()
 
 
@@ -79,7 +78,7 @@ def test_replace_retires_what_the_file_no_longer_lists(db_app: Flask, tmp_path: 
             ("c", "Clear Path", "3 Oak St", "Waterbury", "CT", "06708", "203-555-0102", "detox")]
     with db_app.app_context():
         import_file(small_csv(tmp_path / "list.csv", rows))
-        report = import_file(small_csv(tmp_path / "list.csv", rows[:2]), replace=True)
+        report = import_file(small_csv(tmp_path / "list.csv", rows[:2]), ImportOptions(replace=True))
         check_invariant(report)
         assert (report.unchanged, report.retired) == (2, 1)
         retired = db.session.scalar(select(Provider).where(Provider.name == "Clear Path"))
@@ -99,7 +98,7 @@ def test_same_facility_from_two_files_becomes_one_provider(db_app: Flask, tmp_pa
         w.writerows(r for r in reader if r["state"] == "AL")
     with db_app.app_context():
         import_file(NSSATS)
-        report = import_file(national, add_codes=["SA"])
+        report = import_file(national, ImportOptions(add_codes=("SA",)))
         check_invariant(report)
         assert report.merged >= 10
         p = db.session.scalar(select(Provider).where(Provider.name == "Birmingham Metro Treatment Center"))
@@ -123,9 +122,9 @@ def test_dry_run_and_strict_write_nothing(db_app: Flask, tmp_path: Path) -> None
                                            ("b", "", "2 Elm St", "Waterbury", "CT", "06708", "", "")])
     with db_app.app_context():
         before = snapshot(db_app)
-        dry = import_file(NSSATS, dry_run=True)
+        dry = import_file(NSSATS, ImportOptions(dry_run=True))
         assert dry.added > 1000 and dry.dry_run
-        strict = import_file(bad, strict=True)
+        strict = import_file(bad, ImportOptions(strict=True))
         assert strict.refused and "strict" in strict.refused
         assert snapshot(db_app) == before
         lenient = import_file(bad)
@@ -189,8 +188,8 @@ def test_enrichment_adds_services_and_a_phone_but_never_providers(app: Flask, tm
         {**HOPE, "id": "2", "name": "Closed Long Ago Center", "street": "9 Elm St", "tags": "DT"},
     ])
     with app.app_context():
-        import_file(listed, source_date="2025")
-        report = import_file(old, enrich=True, source_date="2015", service_detail="full")
+        import_file(listed, ImportOptions(source_date="2025"))
+        report = import_file(old, ImportOptions(enrich=True, source_date="2015", service_detail="full"))
         check_invariant(report)
         assert (report.matched, report.unmatched, report.added) == (1, 1, 0)
         assert any(p.severity == "unmatched" and p.line == 3 and "9" in p.reason for p in report.problems)
@@ -202,19 +201,19 @@ def test_enrichment_adds_services_and_a_phone_but_never_providers(app: Flask, tm
 
 def test_newest_full_answer_wins_and_partial_lists_add(app: Flask, tmp_path: Path) -> None:
     with app.app_context():
-        import_file(_write_csv(tmp_path / "a2015.csv", [{**HOPE, "tags": "DT; OP"}]), source_date="2015",
-                    service_detail="full")
-        import_file(_write_csv(tmp_path / "b2025.csv", [{**HOPE, "tags": "OP"}]), source_date="2025",
-                    service_detail="full")
+        import_file(_write_csv(tmp_path / "a2015.csv", [{**HOPE, "tags": "DT; OP"}]),
+                    ImportOptions(source_date="2015", service_detail="full"))
+        import_file(_write_csv(tmp_path / "b2025.csv", [{**HOPE, "tags": "OP"}]),
+                    ImportOptions(source_date="2025", service_detail="full"))
         p = db.session.scalar(select(Provider))
         assert "DT" not in p.code_set and "OP" in p.code_set  # the 2025 list without detox means no detox now
-        import_file(_write_csv(tmp_path / "c2026.csv", [{**HOPE, "tags": "RD"}]), source_date="2026")
+        import_file(_write_csv(tmp_path / "c2026.csv", [{**HOPE, "tags": "RD"}]), ImportOptions(source_date="2026"))
         p = db.session.scalar(select(Provider))
         assert {"OP", "RD"} <= p.code_set and "DT" not in p.code_set  # a newer partial list adds
 
 
 def test_practitioner_rows_are_skipped_and_counted(app: Flask) -> None:
     with app.app_context():
-        report = import_file(SAMHSA / "locator-export-2023-texas.xlsx", update_index=False)
+        report = import_file(SAMHSA / "locator-export-2023-texas.xlsx", ImportOptions(update_index=False))
         check_invariant(report)
         assert report.skipped == 1621 and report.rejected == 0 and report.added > 600

@@ -9,10 +9,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from directory.db import db
-from directory.listing import Listing, ListingCache, make_listing
+from directory.listing import Listing, make_listing
 from directory.models import Provider
 from directory.search.params import SearchQuery, parse_query
 from directory.search.service import find_providers
+from directory.search.snapshot import snapshot
 
 
 def search(app: Flask, **args: Any):  # type: ignore[no-untyped-def]
@@ -176,25 +177,20 @@ def test_service_takes_a_plain_query_object(national: Flask) -> None:
     assert res.sort == "distance" and res.total == search(national, lat=41.55, lon=-73.06, radius=10, type="detox").total
 
 
-def test_listing_cache_returns_every_listing_asked_for_even_while_it_forgets(national: Flask) -> None:
+def test_the_snapshot_holds_every_active_listing_as_made_from_its_provider(national: Flask) -> None:
     tax = national.extensions["taxonomy"]
-    pks = list(db.session.scalars(select(Provider.id).where(Provider.status == "active").order_by(Provider.id)
-                                  .limit(12)))
-    cache = ListingCache(limit=6)
-    assert [x.id for x in cache.get(pks[:5], tax)] == pks[:5]
-    # Each call mixes known and new listings past the limit: making room for the new ones must not lose
-    # the known ones that same call asked for.
-    asked = pks[7:12] + pks[2:5]
-    assert [x.id for x in cache.get(asked, tax)] == asked
-    assert len(cache) <= 8 and [x.id for x in cache.get(pks, tax)] == pks
-    p = db.session.get(Provider, pks[0])
-    assert cache.get([pks[0]], tax) == [make_listing(p, tax)]  # same fields as made straight from the row
+    with national.test_request_context():
+        snap = snapshot()
+    pks = list(db.session.scalars(select(Provider.id).where(Provider.status == "active").order_by(Provider.id)))
+    assert [x.id for x in snap.listings] == pks == snap.catalog.pks.tolist()
+    for row in (0, len(pks) // 2, len(pks) - 1):  # the same fields as made straight from the provider
+        assert snap.listings[row] == make_listing(db.session.get(Provider, pks[row]), tax)
 
 
 def test_a_missing_index_degrades_text_search_instead_of_failing(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import shutil
 
-    from directory.cli import ensure_index, index_health
+    from directory.search.upkeep import ensure_index, index_health
     from directory.loader import import_file
     from tests.conftest import SAMHSA, make_app
 

@@ -1,25 +1,20 @@
-"""An in-memory catalog of active providers for location, filters, facets and sorting.
+"""The catalog: every active provider's location, tags and name, as arrays with one row per provider.
 
 Coordinates live in a KD-tree over unit vectors (chord distance orders points exactly as
-great-circle distance does), tags in a boolean matrix with one column per taxonomy option. The
-catalog is rebuilt from the database whenever the database's ``data_version`` moves.
+great-circle distance does), tags in a boolean matrix with one column per taxonomy option. Row ``i``
+is the provider with the ``i``-th smallest primary key. Built once per snapshot (``snapshot.py``).
 """
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
-from sqlalchemy import select
 
-from ..db import db
-from ..listing import ListingCache
-from ..models import Provider, data_version
+from ..geo import EARTH_RADIUS_MILES, miles_between
 from ..taxonomy import Taxonomy
-
-EARTH_RADIUS_MILES = 3958.7613
 
 
 def unit_vectors(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
@@ -27,26 +22,16 @@ def unit_vectors(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
     return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
 
 
-def haversine_miles(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Great-circle distance in miles from one point to many."""
-    p1, p2 = np.radians(lat), np.radians(lats)
-    dlat, dlon = p2 - p1, np.radians(lons - lon)
-    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-@dataclass
+@dataclass(frozen=True)
 class Catalog:
-    version: int
-    pks: np.ndarray  # provider primary keys, one per row
+    pks: np.ndarray  # provider primary keys, one per row, ascending
     lat: np.ndarray
     lon: np.ndarray
     states: np.ndarray
     tags: np.ndarray  # bool, rows x options (taxonomy order)
     name_rank: np.ndarray  # position of each row when sorted by name
     tree: cKDTree
-    words: dict[str, int]  # unstemmed words of names, for spelling suggestions
-    listings: ListingCache = field(default_factory=ListingCache)  # what results show, for this version
+    words: dict[str, int]  # words of names (4 letters or more) -> how many names use them
 
     def __len__(self) -> int:
         return len(self.pks)
@@ -56,20 +41,22 @@ class Catalog:
         if len(self) == 0:
             return np.empty(0, dtype=np.int64), np.empty(0)
         chord = 2 * np.sin(min(miles / EARTH_RADIUS_MILES, np.pi) / 2) * 1.0000001
-        rows = np.asarray(self.tree.query_ball_point(unit_vectors(np.array([lat]), np.array([lon]))[0], chord),
-                          dtype=np.int64)
-        dist = haversine_miles(lat, lon, self.lat[rows], self.lon[rows])
+        point = unit_vectors(np.array([lat]), np.array([lon]))[0]
+        rows = np.asarray(self.tree.query_ball_point(point, chord), dtype=np.int64)
+        dist = miles_between(lat, lon, self.lat[rows], self.lon[rows])
         keep = dist <= miles
         return rows[keep], dist[keep]
 
+    def rows_of(self, pks: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The rows of these primary keys (those not in the catalog left out)."""
+        pks = np.asarray(pks, dtype=np.int64)
+        idx = np.minimum(np.searchsorted(self.pks, pks), max(len(self.pks) - 1, 0))
+        return idx[self.pks[idx] == pks] if len(self.pks) else np.empty(0, dtype=np.int64)
 
-def build_catalog(tax: Taxonomy) -> Catalog:
-    """Read every active provider's location, codes and name into arrays."""
-    version = data_version()
-    rows = db.session.execute(
-        select(Provider.id, Provider.latitude, Provider.longitude, Provider.state, Provider.codes, Provider.name,
-               Provider.name2).where(Provider.status == "active").order_by(Provider.id)
-    ).all()
+
+def build_catalog(rows: Sequence[Any], tax: Taxonomy) -> Catalog:
+    """From provider rows (``id``, ``latitude``, ``longitude``, ``state``, ``codes``, ``name``, ``name2``),
+    ordered by id."""
     options = tax.options
     code_columns: dict[str, list[int]] = {}
     for j, o in enumerate(options):
@@ -77,11 +64,13 @@ def build_catalog(tax: Taxonomy) -> Catalog:
             code_columns.setdefault(c, []).append(j)
     n = len(rows)
     tags = np.zeros((n, len(options)), dtype=bool)
+    columns_of: dict[str, list[int]] = {}  # many providers share a code set
     words: dict[str, int] = {}
     for i, r in enumerate(rows):
-        for c in r.codes.split():
-            for j in code_columns.get(c, ()):
-                tags[i, j] = True
+        cols = columns_of.get(r.codes)
+        if cols is None:
+            cols = columns_of[r.codes] = sorted({j for c in r.codes.split() for j in code_columns.get(c, ())})
+        tags[i, cols] = True
         for w in f"{r.name} {r.name2}".lower().split():
             w = w.strip(".,()&'\"-/")
             if len(w) > 3 and w.isalpha():
@@ -89,38 +78,10 @@ def build_catalog(tax: Taxonomy) -> Catalog:
     lat = np.array([r.latitude for r in rows], dtype=float)
     lon = np.array([r.longitude for r in rows], dtype=float)
     names = [f"{r.name} {r.name2}".lower() for r in rows]
-    order = sorted(range(n), key=names.__getitem__)
     name_rank = np.empty(n, dtype=np.int64)
-    name_rank[order] = np.arange(n)
-    pks = np.array([r.id for r in rows], dtype=np.int64)
+    name_rank[sorted(range(n), key=names.__getitem__)] = np.arange(n)
     return Catalog(
-        version=version, pks=pks, lat=lat, lon=lon, states=np.array([r.state for r in rows], dtype="U2"),
-        tags=tags, name_rank=name_rank, tree=cKDTree(unit_vectors(lat, lon) if n else np.zeros((0, 3))),
-        words=words,
+        pks=np.array([r.id for r in rows], dtype=np.int64), lat=lat, lon=lon,
+        states=np.array([r.state for r in rows], dtype="U2"), tags=tags, name_rank=name_rank,
+        tree=cKDTree(unit_vectors(lat, lon) if n else np.zeros((0, 3))), words=words,
     )
-
-
-class CatalogHolder:
-    """Keeps one process's catalog current, checking the data version at most every ``interval`` seconds."""
-
-    def __init__(self, interval: float = 1.0) -> None:
-        self.interval = interval
-        self._catalog: Catalog | None = None
-        self._checked = 0.0
-        self._lock = threading.Lock()
-
-    def get(self, tax: Taxonomy) -> Catalog:
-        now = time.monotonic()
-        cat = self._catalog
-        if cat is not None and now - self._checked < self.interval:
-            return cat
-        version = data_version()
-        if cat is not None and cat.version == version:
-            self._checked = now
-            return cat
-        with self._lock:
-            if self._catalog is None or self._catalog.version != version:
-                self._catalog = build_catalog(tax)
-            self._checked = time.monotonic()
-            return self._catalog
-

@@ -57,7 +57,8 @@ class SearchQuery:
         return urlencode(self.params(**changes))
 
 
-def _number(args: Mapping[str, Any], name: str, kind: type, low: float, high: float) -> Any:
+def number_param(args: Mapping[str, Any], name: str, kind: type, low: float, high: float) -> Any:
+    """A number parameter within [low, high] (None when absent), or a 400 naming it."""
     raw = args.get(name)
     if raw is None or str(raw).strip() == "":
         return None
@@ -78,20 +79,37 @@ def _getlist(args: Any, name: str) -> list[str]:
     return [x for x in (v if isinstance(v, list) else [v]) if x not in (None, "")]
 
 
-def parse_query(args: Any, tax: Taxonomy, config: Mapping[str, Any]) -> SearchQuery:
-    """Parse request arguments (a MultiDict or a plain dict) into a SearchQuery, or raise a 400."""
-    q = str(args.get("q") or "").strip()
-    if len(q) > config["MAX_QUERY_LENGTH"]:
-        raise DirectoryError(f"'q' is too long: at most {config['MAX_QUERY_LENGTH']} characters.", 400, "q")
-    near = str(args.get("near") or "").strip()
-    if len(near) > 200:
-        raise DirectoryError("'near' is too long: at most 200 characters.", 400, "near")
-    lat = _number(args, "lat", float, -90, 90)
-    lon = _number(args, "lon", float, -180, 180)
+def text_param(args: Mapping[str, Any], name: str, limit: int) -> str:
+    """A text parameter, stripped, at most ``limit`` characters, or a 400 naming it."""
+    value = str(args.get(name) or "").strip()
+    if len(value) > limit:
+        raise DirectoryError(f"'{name}' is too long: at most {limit} characters.", 400, name)
+    return value
+
+
+def flag_param(args: Mapping[str, Any], name: str) -> bool:
+    """A yes/no parameter (1, true, yes / 0, false, no; absent is no), or a 400 naming it."""
+    raw = str(args.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise DirectoryError(f"'{name}' must be true or false (1 or 0).", 400, name)
+
+
+def parse_query(args: Any, tax: Taxonomy, config: Mapping[str, Any],
+                names: Mapping[str, str] | None = None) -> SearchQuery:
+    """Parse request arguments (a MultiDict or a plain dict) into a SearchQuery, or raise a 400.
+    ``names``: other names for ``q`` and ``near`` (HSDS calls them ``search`` and ``postcode``)."""
+    names = names or {}
+    q = text_param(args, names.get("q", "q"), config["MAX_QUERY_LENGTH"])
+    near = text_param(args, names.get("near", "near"), 200)
+    lat = number_param(args, "lat", float, -90, 90)
+    lon = number_param(args, "lon", float, -180, 180)
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"
         raise DirectoryError(f"'{missing}' is needed too: give both 'lat' and 'lon'.", 400, missing)
-    radius = _number(args, "radius", float, 1, config["MAX_RADIUS"])
+    radius = number_param(args, "radius", float, 1, config["MAX_RADIUS"])
     filters: dict[str, tuple[str, ...]] = {}
     for group in tax.groups:
         chosen = _getlist(args, group.key)
@@ -104,11 +122,9 @@ def parse_query(args: Any, tax: Taxonomy, config: Mapping[str, Any]) -> SearchQu
     sort = str(args.get("sort") or "").strip() or None
     if sort is not None and sort not in SORTS:
         raise DirectoryError(f"'sort' must be one of: {', '.join(SORTS)}.", 400, "sort")
-    unlisted_raw = str(args.get("unlisted") or "").strip().lower()
-    if unlisted_raw not in {"", "0", "1", "true", "false"}:
-        raise DirectoryError("'unlisted' must be 1 or 0.", 400, "unlisted")
-    page = _number(args, "page", int, 1, 10_000) or 1
-    per_page = min(_number(args, "per_page", int, 1, 1_000_000) or config["PER_PAGE"], config["MAX_PER_PAGE"])
+    unlisted = flag_param(args, "unlisted")
+    page = number_param(args, "page", int, 1, 10_000) or 1
+    per_page = min(number_param(args, "per_page", int, 1, 1_000_000) or config["PER_PAGE"], config["MAX_PER_PAGE"])
     return SearchQuery(q=q, near=near, lat=lat, lon=lon, radius=radius or float(config["DEFAULT_RADIUS"]),
                        filters=filters, sort=sort, page=page, per_page=per_page,
-                       unlisted=unlisted_raw in {"1", "true"})
+                       unlisted=unlisted)

@@ -1,27 +1,25 @@
 """The one function that answers every search: ``find_providers(query) -> SearchResults``.
 
-Text matching (Whoosh) and location (the catalog's KD-tree) each give a set of catalog rows; they are
-intersected, filtered by tags (OR within a group, AND across groups), counted for facets, sorted and
-paged. Only the page's providers are read from the database.
+Text matching (``matching.py``) and location (the catalog's KD-tree) each give a set of catalog rows
+of the current snapshot; they are intersected, filtered by tags (OR within a group, AND across
+groups), counted for facets, sorted and paged. Nothing is read from the database.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import select
 
-from ..db import db
 from ..geocode import Place, resolver
 from ..listing import Listing
 from ..models import Provider
 from ..taxonomy import Taxonomy
-from . import text as textsearch
-from .catalog import Catalog, CatalogHolder
+from .catalog import Catalog
+from .matching import TextMatch
 from .params import SearchQuery
-from .textmatch import TextMatch, TextMatcher
+from .snapshot import Snapshot, snapshot
+from .textindex import IndexUnavailable
 
 WIDER_RADII = (10, 25, 50, 100, 150, 250)
 
@@ -65,12 +63,12 @@ class SearchResults:
 
 
 def _taxonomy() -> Taxonomy:
-    return current_app.extensions["taxonomy"]
+    return current_app.extensions["taxonomy"]  # type: ignore[no-any-return]
 
 
 def catalog() -> Catalog:
-    holder: CatalogHolder = current_app.extensions["catalog"]
-    return holder.get(_taxonomy())
+    """The current snapshot's catalog."""
+    return snapshot().catalog
 
 
 def resolve_location(q: SearchQuery) -> tuple[Place | None, list[Place], str]:
@@ -88,55 +86,17 @@ def resolve_location(q: SearchQuery) -> tuple[Place | None, list[Place], str]:
                       "like 'Waterbury, CT'.")
 
 
-class IndexUnavailable(Exception):
-    """The full-text index is missing or unreadable (``directory reindex`` rebuilds it)."""
-
-
-def _text_match(q: SearchQuery, cat: Catalog) -> TextMatch | None:
-    """The rows matching the query's text (None: no text to match)."""
+def _text_match(q: SearchQuery, snap: Snapshot, res: SearchResults) -> TextMatch | None:
+    """The rows matching the query's text (None: no text to match); names only, and a notice, while the
+    text index is unavailable."""
     if not q.q:
         return None
-    synonyms = textsearch.synonyms_for(current_app.config["DATA_DIR"])
     try:
-        searcher = current_app.extensions["search_index"].searcher()
-        return _matcher().match(q.q, searcher, cat, synonyms, _vocabulary(cat))
-    except Exception as e:  # a missing or corrupt index must not take searching down with it
-        current_app.logger.error("full-text index unavailable: %s", type(e).__name__)
-        raise IndexUnavailable from e
-
-
-def _name_match(q: SearchQuery, cat: Catalog) -> TextMatch:
-    """Fallback while the index is unavailable: every word must appear in the name (no stemming)."""
-    words = [w for w in textsearch.words_of(q.q) if len(w) > 2][:8]
-    stmt = select(Provider.id).where(Provider.status == "active")
-    for w in words:
-        stmt = stmt.where((Provider.name + " " + Provider.name2).ilike(f"%{w}%"))
-    pks = np.array(sorted(db.session.scalars(stmt)), dtype=np.int64)
-    idx = np.searchsorted(cat.pks, pks)
-    ok = idx < len(cat.pks)
-    idx, pks = idx[ok], pks[ok]
-    return TextMatch(idx[cat.pks[idx] == pks], None, None)
-
-
-def _matcher() -> TextMatcher:
-    return current_app.extensions["text_matcher"]
-
-
-_VOCAB: dict[int, dict[str, int]] = {}
-
-
-def _vocabulary(cat: Catalog) -> dict[str, int]:
-    key = id(cat)
-    if key not in _VOCAB:
-        vocab = dict(cat.words)
-        tax = _taxonomy()
-        for label in list(tax.code_names.values()) + [o.label for o in tax.options]:
-            for w in textsearch.words_of(label):
-                if len(w) > 3 and w.isalpha():
-                    vocab[w] = vocab.get(w, 0) + 50  # service words are what people type most
-        _VOCAB.clear()
-        _VOCAB[key] = vocab
-    return _VOCAB[key]
+        return snap.text.match(q.q)
+    except IndexUnavailable as e:  # a missing or corrupt index must not take searching down with it
+        current_app.logger.error("full-text index unavailable: %s", str(e)[:200])
+        res.notices.append("Full-text search is being repaired: matching names only for now.")
+        return snap.text.by_name(q.q)
 
 
 def _group_masks(q: SearchQuery, cat: Catalog, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -221,7 +181,8 @@ def _page_order(keys: tuple[np.ndarray, ...], start: int, size: int) -> np.ndarr
 
 def find_providers(q: SearchQuery) -> SearchResults:
     """Answer one search: text, place and filters together, with facets and suggestions."""
-    cat = catalog()
+    snap = snapshot()
+    cat = snap.catalog
     place, choices, error = resolve_location(q)
     sort = q.sort or ("distance" if place is not None and place.precision != "state" else "relevance")
     if sort == "distance" and (place is None or place.precision == "state"):
@@ -231,11 +192,10 @@ def find_providers(q: SearchQuery) -> SearchResults:
     res = SearchResults(query=q, sort=sort, location=place, choices=choices, location_error=error)
     if error:
         return res
-    try:
-        match = _text_match(q, cat)
-    except IndexUnavailable:
-        match = _name_match(q, cat)
-        res.notices.append("Full-text search is being repaired: matching names only for now.")
+    if current_app.extensions["snapshots"].offline:
+        res.notices.append("Some details may be out of date for a few minutes: we are reconnecting to our "
+                           "database.")
+    match = _text_match(q, snap, res)
     text_mask = None
     if match is not None:
         text_mask = np.zeros(len(cat), dtype=bool)
@@ -265,11 +225,8 @@ def find_providers(q: SearchQuery) -> SearchResults:
     page = _page_order(keys, start, q.per_page)
     page_rows = rows[page]
     page_dist = dist[page].tolist() if dist is not None else [None] * len(page)
-    pks = cat.pks[page_rows].tolist()
-    distances = dict(zip(pks, page_dist))
-    for listing in cat.listings.get(pks, _taxonomy()):
-        d = distances[listing.id]
-        res.hits.append(Hit(listing, round(float(d), 1) if d is not None else None))
+    for row, d in zip(page_rows.tolist(), page_dist):
+        res.hits.append(Hit(snap.listings[row], round(float(d), 1) if d is not None else None))
     if res.total == 0:
         res.suggestions = _suggest(q, cat, place, text_mask, candidates, res.did_you_mean)
     return res
@@ -314,20 +271,9 @@ def nearby(provider: Provider, limit: int = 5) -> list[Hit]:
     return hits[:limit]
 
 
-def init_app(app: Any) -> None:
-    app.extensions["catalog"] = CatalogHolder()
-    app.extensions["text_matcher"] = TextMatcher()
-
-
 def warm_up() -> None:
-    """Build this process's catalog, gazetteer, index searcher and vocabulary before the first visitor
-    needs them (about 1.5 s that would otherwise land on someone's first search)."""
+    """Build this process's snapshot and gazetteer before the first visitor needs them."""
     from ..geocode import gazetteer
 
     gazetteer()
-    cat = catalog()
-    _vocabulary(cat)
-    try:
-        _text_match(SearchQuery(q="treatment"), cat)
-    except IndexUnavailable:
-        pass  # reported by /healthz; place searches still work
+    snapshot()

@@ -1,25 +1,37 @@
-"""Turn what people type into a Whoosh query: words, synonyms (``data/synonyms.txt``) and typo fixes.
+"""What people type, as the index sees it: words, synonyms (``data/synonyms.txt``), stems and typo fixes.
 
-Queries are built as objects, never parsed from Whoosh syntax, so ``name:(`` or ``*`` are just text.
-Every concept (a word, or a phrase the synonym table knows) must match (AND); a concept matches if
-any of its alternatives appears in any searched field (OR).
+Every text backend and every field is analysed the same way (``tokens``), so a query planned here
+means the same thing whatever answers it. A query is a list of *concepts* (a word, or a phrase the
+synonym table knows) that must all match; a concept matches if any of its *alternatives* (analysed
+token tuples) appears whole in one field. Queries are built as data, never parsed from a query
+language, so ``name:(`` or ``*`` are just text.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+from whoosh.analysis import StemmingAnalyzer
 
-from .index import make_schema
-
-FIELDS = ("name", "name2", "services", "place")
 MAX_WORDS = 24
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+ANALYZER = StemmingAnalyzer(cachesize=50000)  # lowercase, stop words out, Porter stems: every field's
+
+Alternative = tuple[str, ...]  # analysed tokens that must all appear in one field
+
+
+def words_of(text: str) -> list[str]:
+    """The words of ``text``, lowercased, at most ``MAX_WORDS``."""
+    return _WORD.findall(text.lower().replace("-", " "))[:MAX_WORDS]
+
+
+def tokens(text: str) -> list[str]:
+    """The analysed tokens of ``text``: what every index field holds and every query looks up."""
+    return [t.text for t in ANALYZER(text)]
 
 
 @dataclass(frozen=True)
@@ -42,14 +54,16 @@ class Synonyms:
                 i += 1
         return out
 
-
-def words_of(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("-", " "))[:MAX_WORDS]
+    def single_words(self) -> list[str]:
+        """The one-word phrases the table knows (candidates for spelling fixes)."""
+        return [k[0] for k in self.rules if len(k) == 1]
 
 
 def load_synonyms(path: Path) -> Synonyms:
     """Read a Solr-style synonym file: ``a, b, c`` (equivalent) and ``a, b => c, d`` (one way)."""
     rules: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+    if not path.exists():
+        return Synonyms({}, 1)
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -68,63 +82,43 @@ def load_synonyms(path: Path) -> Synonyms:
     return Synonyms(frozen, max((len(k) for k in frozen), default=1))
 
 
-@lru_cache(maxsize=4)
-def synonyms_for(data_dir: str) -> Synonyms:
-    path = Path(data_dir) / "synonyms.txt"
-    return load_synonyms(path) if path.exists() else Synonyms({}, 1)
-
-
-_ANALYZER = make_schema()["name"].analyzer  # the stemming analyzer every text field uses
-
-
-def _tokens(phrase: tuple[str, ...]) -> list[str]:
-    return [t.text for t in _ANALYZER(" ".join(phrase))]
-
-
-Alternative = tuple[str, ...]  # analysed tokens that must all appear in one field
-
-
-@dataclass
+@dataclass(frozen=True)
 class TextQuery:
     concepts: list[list[Alternative]]  # every concept must match; any alternative of a concept will do
     corrected: str | None  # the query as we searched it, when a word was replaced by a spelling fix
 
 
-def build_query(text: str, synonyms: Synonyms, searcher: Any, vocabulary: dict[str, int]) -> TextQuery:
-    """Turn ``text`` into concepts and their alternatives, fixing words the index has never seen."""
+def plan(text: str, synonyms: Synonyms, known: Callable[[str], bool],
+         suggest: Callable[[str], str | None]) -> TextQuery:
+    """Turn ``text`` into concepts and their alternatives, replacing words the index has never seen
+    (``known``: does any field hold this token?) by ``suggest``'s spelling fix."""
     fixed: list[str] = []
     changed = False
     for w in words_of(text):
-        if _known(w, synonyms, searcher) or not _tokens((w,)):
+        toks = tokens(w)
+        if (w,) in synonyms.rules or not toks or any(known(t) for t in toks):
             fixed.append(w)
             continue
-        suggestion = suggest(w, vocabulary, synonyms)
+        suggestion = suggest(w)
         changed = changed or bool(suggestion and suggestion != w)
         fixed.append(suggestion or w)
     concepts = []
     for alternatives in synonyms.expand(fixed):
-        alts = list(dict.fromkeys(tuple(toks) for toks in (_tokens(a) for a in alternatives) if toks))
+        alts = list(dict.fromkeys(t for t in (tuple(tokens(" ".join(a))) for a in alternatives) if t))
         if alts:
             concepts.append(alts)
     return TextQuery(concepts, " ".join(fixed) if changed else None)
 
 
-def _known(word: str, synonyms: Synonyms, searcher: Any) -> bool:
-    if (word,) in synonyms.rules:
-        return True
-    tokens = _tokens((word,))
-    return any(searcher.doc_frequency(f, t) for t in tokens for f in (*FIELDS, "codes"))
-
-
-def suggest(word: str, vocabulary: dict[str, int], synonyms: Synonyms) -> str | None:
-    """The closest common word (at most 2 edits, 1 for short words) to a word the index lacks."""
+def closest_word(word: str, vocabulary: dict[str, int], extra: Iterable[str] = ()) -> str | None:
+    """The closest common word (at most 2 edits, 1 for words under 6 letters) to a word the index lacks;
+    ``extra`` words (the synonym table's) count as common."""
     if len(word) < 4 or word.isdigit():
         return None
     limit = 1 if len(word) < 6 else 2
     candidates = process.extract(word, vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
-    candidates += [(k[0], Levenshtein.distance(word, k[0]), None) for k in synonyms.rules
-                   if len(k) == 1 and Levenshtein.distance(word, k[0]) <= limit]
+    candidates += [(k, Levenshtein.distance(word, k), None) for k in extra
+                   if Levenshtein.distance(word, k) <= limit]
     if not candidates:
         return None
-    best = min(candidates, key=lambda c: (c[1], -vocabulary.get(c[0], 1000)))
-    return best[0]
+    return min(candidates, key=lambda c: (c[1], -vocabulary.get(c[0], 1000)))[0]

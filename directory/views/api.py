@@ -6,11 +6,8 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import select
-
-from ..db import db
 from ..errors import DirectoryError
-from ..models import Provider
+from ..models import provider_by_path_id
 from ..present import provider_detail_json, results_json
 from ..provenance import source_labels
 from ..search.params import parse_query
@@ -71,7 +68,7 @@ def providers():  # type: ignore[no-untyped-def]
 
 @bp.get("/v1/providers/<provider_id>")
 def provider(provider_id: str):  # type: ignore[no-untyped-def]
-    p = db.session.scalar(select(Provider).where(Provider.public_id == provider_id.split("-", 1)[0].lower()))
+    p = provider_by_path_id(provider_id)
     if p is None:
         raise DirectoryError(f"No provider with id {provider_id[:40]!r}.", 404, "id")
     labels = source_labels(current_app.config["DATA_DIR"])

@@ -5,7 +5,6 @@ Lists of providers go through the one search service. Beyond HSDS, ``lat``, ``lo
 """
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from typing import Any, Callable, Mapping
@@ -16,9 +15,11 @@ from sqlalchemy import select
 from .. import hsds
 from ..db import db
 from ..errors import DirectoryError
-from ..models import Provider, data_version
-from ..search.params import SearchQuery, parse_query
+from ..geo import METRES_PER_MILE
+from ..models import Provider
+from ..search.params import SearchQuery, flag_param, number_param, parse_query
 from ..search.service import find_providers
+from ..search.snapshot import Snapshot, snapshot
 from ..security import csrf, limiter
 from ..taxonomy import Taxonomy
 from .api import _api_limit, cors, json_response
@@ -28,7 +29,6 @@ csrf.exempt(bp)
 limiter.limit(_api_limit)(bp)
 bp.after_request(cors)
 
-METRES_PER_MILE = 1609.344
 OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
 POSTCODE = re.compile(r"^\d{5}(-\d{4})?$")
 SEARCH_PARAMETERS = ("search", "postcode", "proximity", "lat", "lon", "radius", "taxonomy_term_id", "taxonomy_id")
@@ -39,19 +39,9 @@ def _tax() -> Taxonomy:
     return current_app.extensions["taxonomy"]
 
 
-def _flag(args: Mapping[str, Any], name: str) -> bool:
-    raw = str(args.get(name) or "").strip().lower()
-    if raw in ("", "false", "0", "no"):
-        return False
-    if raw in ("true", "1", "yes"):
-        return True
-    raise DirectoryError(f"'{name}' must be true or false.", 400, name)
-
-
 def _paging(args: Mapping[str, Any]) -> SearchQuery:
-    """Check ``page``, ``per_page`` and the shared lat/lon/radius parameters once, as the search does."""
-    keys = ("page", "per_page", "lat", "lon", "radius")
-    return parse_query({k: args[k] for k in keys if k in args}, _tax(), current_app.config)
+    """``page`` and ``per_page``, checked as the search checks them."""
+    return parse_query({k: args[k] for k in ("page", "per_page") if k in args}, _tax(), current_app.config)
 
 
 def _check_format(args: Mapping[str, Any]) -> None:
@@ -77,17 +67,13 @@ def _static_page(items: list[dict[str, Any]], args: Mapping[str, Any]) -> dict[s
 
 # Providers by HSDS id ------------------------------------------------------------------------------
 
-def _id_index() -> dict[str, tuple[str, str]]:
-    """HSDS id -> (kind, public id) for every active provider, rebuilt when the data version moves."""
-    version = data_version()
-    cached = current_app.extensions.get("hsds_ids")
-    if cached is None or cached[0] != version:
-        index: dict[str, tuple[str, str]] = {}
-        for public_id in db.session.scalars(select(Provider.public_id).where(Provider.status == "active")):
-            for kind, hsds_id in hsds.entity_ids(public_id).items():
-                index[hsds_id] = (kind, public_id)
-        cached = current_app.extensions["hsds_ids"] = (version, index)
-    return cached[1]
+def _hsds_ids(snap: Snapshot) -> dict[str, tuple[str, str]]:
+    """HSDS id -> (kind, public id) for every provider of a snapshot."""
+    index: dict[str, tuple[str, str]] = {}
+    for listing in snap.listings:
+        for kind, hsds_id in hsds.entity_ids(listing.public_id).items():
+            index[hsds_id] = (kind, listing.public_id)
+    return index
 
 
 def _provider(kind: str, hsds_id: str, parameter: str = "id") -> Provider | None:
@@ -96,7 +82,7 @@ def _provider(kind: str, hsds_id: str, parameter: str = "id") -> Provider | None
         key = str(uuid.UUID(hsds_id))
     except ValueError:
         raise DirectoryError(f"'{parameter}' must be a UUID, not {hsds_id[:40]!r}.", 400, parameter) from None
-    found = _id_index().get(key)
+    found = snapshot().lazily("hsds_ids", _hsds_ids).get(key)
     if found is None or found[0] != kind:
         return None
     return db.session.scalar(select(Provider).where(Provider.public_id == found[1], Provider.status == "active"))
@@ -154,40 +140,33 @@ def _filters(args: Any) -> dict[str, tuple[str, ...]]:
     return {g: tuple(dict.fromkeys(options)) for g, options in filters.items()}
 
 
-def _location(args: Mapping[str, Any], q: SearchQuery) -> dict[str, Any]:
-    """``postcode`` with ``proximity`` (metres), or lat/lon with ``radius`` (miles), as search fields."""
-    postcode = str(args.get("postcode") or "").strip()
-    proximity = str(args.get("proximity") or "").strip()
-    radius_given = bool(str(args.get("radius") or "").strip())
-    if postcode and not POSTCODE.match(postcode):
+def _query(args: Any) -> SearchQuery:
+    """The list parameters as one search, read by the same parser as ``/api/v1`` (its 400s name the HSDS
+    parameters): ``search``, ``postcode`` with ``proximity`` (metres), or lat/lon with ``radius`` (miles),
+    and taxonomy terms as filters."""
+    q = parse_query(args, _tax(), current_app.config, names={"q": "search", "near": "postcode"})
+    if q.near and not POSTCODE.match(q.near):
         raise DirectoryError("'postcode' must be a 5-digit ZIP code.", 400, "postcode")
-    if postcode and q.lat is not None:
+    if q.near and q.lat is not None:
         raise DirectoryError("Give either 'postcode' or 'lat' and 'lon', not both.", 400, "postcode")
-    if proximity and radius_given:
+    most = current_app.config["MAX_RADIUS"] * METRES_PER_MILE
+    proximity = number_param(args, "proximity", float, 1, most)
+    radius_given = bool(str(args.get("radius") or "").strip())
+    if proximity is not None and radius_given:
         raise DirectoryError("Give either 'proximity' (metres) or 'radius' (miles), not both.", 400, "proximity")
-    if (proximity or radius_given) and not (postcode or q.lat is not None):
-        name = "proximity" if proximity else "radius"
+    if (proximity is not None or radius_given) and not q.has_location:
+        name = "proximity" if proximity is not None else "radius"
         raise DirectoryError(f"'{name}' needs a place: 'postcode', or 'lat' and 'lon'.", 400, name)
-    fields: dict[str, Any] = {"near": postcode[:5]}
-    if proximity:
-        try:
-            metres = float(proximity)
-        except ValueError:
-            raise DirectoryError(f"'proximity' must be a number of metres, not {proximity[:30]!r}.", 400,
-                                 "proximity") from None
-        most = current_app.config["MAX_RADIUS"] * METRES_PER_MILE
-        if not math.isfinite(metres) or not 0 < metres <= most:
-            raise DirectoryError(f"'proximity' must be more than 0 and at most {most:.0f} metres.", 400, "proximity")
-        fields["radius"] = metres / METRES_PER_MILE
-    return fields
+    q = q.with_(near=q.near[:5], filters=_filters(args))
+    return q.with_(radius=proximity / METRES_PER_MILE) if proximity is not None else q
 
 
 def _search(args: Any) -> tuple[list[Provider], int, SearchQuery]:
     """Run the search the list parameters ask for; return the page's providers, the total and the query."""
     _check_format(args)
-    q = _paging(args)
     organization = str(args.get("organization_id") or "").strip()
     if organization:
+        q = _paging(args)
         others = [name for name in SEARCH_PARAMETERS if str(args.get(name) or "").strip()]
         if others:
             raise DirectoryError(f"'organization_id' names one organization; it cannot be combined with "
@@ -195,11 +174,7 @@ def _search(args: Any) -> tuple[list[Provider], int, SearchQuery]:
         p = _provider("organization", organization, "organization_id")
         found = [p] if p is not None else []
         return (found if q.page == 1 else []), len(found), q
-    search = str(args.get("search") or "").strip()
-    if len(search) > current_app.config["MAX_QUERY_LENGTH"]:
-        raise DirectoryError(f"'search' is too long: at most {current_app.config['MAX_QUERY_LENGTH']} characters.",
-                             400, "search")
-    q = q.with_(q=search, filters=_filters(args), **_location(args, q))
+    q = _query(args)
     res = find_providers(q)
     if res.location_error:  # only a postcode can fail to resolve
         raise DirectoryError(f"Unknown ZIP code {q.near!r}.", 400, "postcode")
@@ -222,7 +197,7 @@ def meta():  # type: ignore[no-untyped-def]
 
 @bp.get("/services")
 def services():  # type: ignore[no-untyped-def]
-    tax, full = _tax(), _flag(request.args, "full")
+    tax, full = _tax(), flag_param(request.args, "full")
     return _provider_page(lambda p: hsds.provider_to_hsds(p, tax) if full else hsds.service_record(p, tax))
 
 
@@ -233,7 +208,7 @@ def service(service_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/organizations")
 def organizations():  # type: ignore[no-untyped-def]
-    tax, full, full_service = _tax(), _flag(request.args, "full"), _flag(request.args, "full_service")
+    tax, full, full_service = _tax(), flag_param(request.args, "full"), flag_param(request.args, "full_service")
     if full or full_service:
         return _provider_page(lambda p: hsds.organization_to_hsds(p, tax, full_service))
     return _provider_page(hsds.organization_record)
@@ -242,12 +217,12 @@ def organizations():  # type: ignore[no-untyped-def]
 @bp.get("/organizations/<organization_id>")
 def organization(organization_id: str):  # type: ignore[no-untyped-def]
     p = _provider_or_404("organization", organization_id)
-    return json_response(hsds.organization_to_hsds(p, _tax(), _flag(request.args, "full_service")))
+    return json_response(hsds.organization_to_hsds(p, _tax(), flag_param(request.args, "full_service")))
 
 
 @bp.get("/service_at_locations")
 def service_at_locations():  # type: ignore[no-untyped-def]
-    tax, full = _tax(), _flag(request.args, "full")
+    tax, full = _tax(), flag_param(request.args, "full")
     if full:
         return _provider_page(lambda p: hsds.service_at_location_to_hsds(p, tax))
     return _provider_page(lambda p: hsds.service_at_location_record(p, full=False))
@@ -285,7 +260,7 @@ def taxonomy_terms():  # type: ignore[no-untyped-def]
     parent = str(args.get("parent_id") or "").strip().lower()
     if parent:
         terms = [t for t in terms if t.parent_id == parent]
-    if _flag(args, "top_only"):
+    if flag_param(args, "top_only"):
         terms = [t for t in terms if not t.parent_id]
     search = str(args.get("search") or "").strip().lower()
     if search:

@@ -5,19 +5,19 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ..db import db
 from ..guides import load_guides
-from ..models import ProblemReport, Provider
+from ..models import ProblemReport, Provider, provider_by_path_id
 from ..present import (address_line, filter_panel, phone_href, phone_text, provider_urls, service_sources,
                        tag_groups)
 from ..provenance import PRECISION_RANK, contributions, licences, newest_date, source_labels
 from ..search.params import parse_query
 from ..search.service import find_providers, nearby
+from ..search.snapshot import snapshot
 from ..security import limiter
 
 bp = Blueprint("web", __name__)
@@ -53,9 +53,8 @@ def helpers() -> dict[str, object]:
 
 @bp.get("/")
 def home():  # type: ignore[no-untyped-def]
-    from ..search.service import catalog
-
-    return render_template("home.html", guides=load_guides(current_app.config["DATA_DIR"]), providers=len(catalog()))
+    return render_template("home.html", guides=load_guides(current_app.config["DATA_DIR"]),
+                           providers=len(snapshot().catalog))
 
 
 @bp.get("/search")
@@ -68,8 +67,7 @@ def search():  # type: ignore[no-untyped-def]
 
 
 def _provider_or_404(path_id: str) -> Provider:
-    public_id = path_id.split("-", 1)[0].lower()
-    provider = db.session.scalar(select(Provider).where(Provider.public_id == public_id))
+    provider = provider_by_path_id(path_id)
     if provider is None:
         abort(404)
     return provider

@@ -1,0 +1,120 @@
+"""Match a text query against one snapshot: names from the text index, services and places from the
+catalog, combined with array operations.
+
+Every concept must match; any alternative of a concept will do; an alternative's tokens must all be in
+one field. A row's score sums, over concepts, the best field boost x idf among the alternatives it
+matches, so a match in a name outranks one in the services list. Whole queries are remembered for the
+snapshot's life (the snapshot is the only owner of this state).
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fields import FIELD_BOOST, NAME_FIELDS, GroupedField
+from .text import Synonyms, TextQuery, closest_word, plan, words_of
+from .textindex import IndexUnavailable, NameLookup
+
+TEXT_CACHE = 512  # whole queries remembered per snapshot
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    rows: np.ndarray  # catalog rows whose text matches, sorted
+    scores: np.ndarray | None  # one per row (None: no relevance available, e.g. the name fallback)
+    corrected: str | None  # the text as searched, when a spelling fix was applied
+
+    def scores_of(self, rows: np.ndarray) -> np.ndarray:
+        """Scores of ``rows`` (a subset of this match)."""
+        if self.scores is None or not len(rows):
+            return np.zeros(len(rows))
+        return self.scores[np.searchsorted(self.rows, rows)]
+
+
+class TextSearch:
+    """Everything one snapshot needs to answer text: its name lookup (None while the index is
+    unavailable), its grouped fields, the synonyms, and the words spelling fixes may choose from."""
+
+    def __init__(self, names: NameLookup | None, fields: dict[str, GroupedField], size: int, synonyms: Synonyms,
+                 service_words: dict[str, int], names_lower: list[str]) -> None:
+        self.names = names
+        self.fields = fields
+        self.size = size
+        self.synonyms = synonyms
+        self.service_words = service_words  # words of service names and labels (what people type most)
+        self.names_lower = names_lower  # for the fallback while the index is unavailable
+        self._queries: OrderedDict[str, TextMatch | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def match(self, text: str) -> TextMatch | None:
+        """Rows matching ``text`` with their scores (None when it has no searchable words).
+        Raises IndexUnavailable when the names cannot be read (see ``by_name``)."""
+        if self.names is None:
+            raise IndexUnavailable("no text index")
+        folded = " ".join(words_of(text))
+        with self._lock:
+            if folded in self._queries:
+                self._queries.move_to_end(folded)
+                return self._queries[folded]
+        try:
+            tq = plan(text, self.synonyms, self.known, self.suggest)
+            result = self._evaluate(tq) if tq.concepts else None
+        except IndexUnavailable:
+            raise
+        except Exception as e:  # the engine failed mid-query (a database gone away): search around it
+            raise IndexUnavailable(f"{type(e).__name__}: {e}") from e
+        with self._lock:
+            self._queries[folded] = result
+            if len(self._queries) > TEXT_CACHE:
+                self._queries.popitem(last=False)
+        return result
+
+    def known(self, token: str) -> bool:
+        """Whether any field holds ``token``."""
+        return any(token in f for f in self.fields.values()) or (self.names is not None and self.names.has(token))
+
+    def suggest(self, word: str) -> str | None:
+        """The closest common word to a word no field holds (at most 2 edits, 1 under 6 letters)."""
+        if len(word) < 4 or word.isdigit():
+            return None
+        limit = 1 if len(word) < 6 else 2
+        vocabulary = dict(self.names.near_words(word, limit)) if self.names is not None else {}
+        for w, n in self.service_words.items():
+            vocabulary[w] = vocabulary.get(w, 0) + n
+        return closest_word(word, vocabulary, self.synonyms.single_words())
+
+    def by_name(self, text: str) -> TextMatch:
+        """The fallback while the index is unavailable: every word must appear in the name (no stems)."""
+        words = [w for w in words_of(text) if len(w) > 2][:8]
+        rows = [i for i, name in enumerate(self.names_lower) if all(w in name for w in words)]
+        return TextMatch(np.asarray(rows, dtype=np.int64), None, None)
+
+    def _evaluate(self, tq: TextQuery) -> TextMatch:
+        requests = [(f, toks) for concept in tq.concepts for toks in concept for f in NAME_FIELDS]
+        assert self.names is not None
+        name_rows = iter(self.names.rows(requests))
+        total = np.zeros(self.size, dtype=np.float32)
+        ok: np.ndarray | None = None
+        for concept in tq.concepts:
+            best = np.zeros(self.size, dtype=np.float32)
+            for toks in concept:
+                for field in FIELD_BOOST:
+                    if field in NAME_FIELDS:
+                        rows = next(name_rows)
+                    elif field == "codes" and len(toks) > 1:
+                        continue
+                    else:
+                        rows = self.fields[field].all_of(toks)
+                    if len(rows):
+                        weight = FIELD_BOOST[field] * math.log(1.0 + self.size / len(rows))
+                        best[rows] = np.maximum(best[rows], weight)
+            hit = best > 0
+            ok = hit if ok is None else ok & hit
+            total += best
+        rows = np.flatnonzero(ok) if ok is not None else np.empty(0, dtype=np.int64)
+        return TextMatch(rows, total[rows], tq.corrected)
+

@@ -1,0 +1,61 @@
+"""Keeping the text index in step with the database: full rebuilds, an import's changes, health.
+
+The CLI, the health view, gunicorn's start-up hook and the scripts all call these.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..db import db
+from ..models import Provider, data_version
+from .textindex import NameDoc, Staged, text_index
+
+
+def active_docs(batch: int = 5000) -> Iterator[NameDoc]:
+    """Every active provider as the text index holds it, in primary-key order."""
+    last = 0
+    while True:
+        rows = db.session.execute(
+            select(Provider.id, Provider.name, Provider.name2)
+            .where(Provider.status == "active", Provider.id > last).order_by(Provider.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from (NameDoc(r.id, r.name, r.name2 or "") for r in rows)
+        last = rows[-1].id
+
+
+def reindex() -> int:
+    """Rebuild the text index from the database (aside, swapped in atomically); return documents indexed."""
+    return text_index().rebuild(active_docs(), data_version())
+
+
+def stage_changes(changed: Iterable[Any], version: int) -> Staged:
+    """Stage the text index changes of an import's providers (active ones in, retired ones out)."""
+    docs, removed = [], []
+    for p in changed:
+        if p.status == "active":
+            docs.append(NameDoc(p.id, p.name, p.name2 or ""))
+        else:
+            removed.append(p.id)
+    return text_index().stage(docs, removed, version)
+
+
+def index_health() -> dict[str, Any]:
+    """Compare the text index with the database: present, same version, same count."""
+    status = text_index().status()
+    active = db.session.scalar(select(func.count()).select_from(Provider).where(Provider.status == "active")) or 0
+    version = data_version()
+    return {"backend": text_index().name, "present": status.present, "index_version": status.version,
+            "database_version": version, "index_documents": status.documents, "database_providers": active,
+            "in_step": status.present and status.version == version and status.documents == active}
+
+
+def ensure_index() -> bool:
+    """Rebuild the index when it is missing, corrupt or out of step with the database; True if rebuilt."""
+    if index_health()["in_step"]:
+        return False
+    reindex()
+    return True
