@@ -1,5 +1,6 @@
 """gunicorn settings for `make run` and production. Access logs are off: the app writes its own
 structured line per request, with the path only, because query strings hold private search terms."""
+
 import gc
 import multiprocessing
 import os
@@ -36,10 +37,20 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stderr",
+        }
+    },
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
-        "directory.access": {"handlers": ["stderr"], "level": os.environ.get("ACCESS_LOG_LEVEL", "INFO"), "propagate": False},
+        "directory.access": {
+            "handlers": ["stderr"],
+            "level": os.environ.get("ACCESS_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
         "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }
@@ -53,7 +64,9 @@ def on_starting(server):  # type: ignore[no-untyped-def]
     app = create_app()
     with app.app_context():
         if ensure_index():
-            server.log.warning("the search index was missing or out of step with the database: rebuilt it")
+            server.log.warning(
+                "the search index was missing or out of step with the database: rebuilt it"
+            )
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
 """Treatment-center directory: find addiction care nearby and learn what kind of care fits."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,9 @@ from .config import REPO_ROOT, defaults, from_environment
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: defaults, ``instance/config.py``, the environment (or ``config``), each part."""
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(REPO_ROOT / "templates"))
+    app = Flask(
+        __name__, instance_relative_config=True, template_folder=str(REPO_ROOT / "templates")
+    )
     app.config.from_mapping(defaults())
     if config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -20,13 +23,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     else:
         app.config.from_mapping({**from_environment(), **config})
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or \
-        f"sqlite:///{Path(app.instance_path) / 'directory.sqlite3'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = (
+        app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'directory.sqlite3'}"
+    )
     app.config.setdefault("INDEX_DIR", None)
     app.config["INDEX_DIR"] = app.config["INDEX_DIR"] or str(Path(app.instance_path) / "index")
     if not app.config["SECRET_KEY"] and not (app.debug or app.testing):
-        raise RuntimeError("SECRET_KEY is not set: set it in the environment or instance/config.py "
-                           "(`make run` writes one for local use).")
+        raise RuntimeError(
+            "SECRET_KEY is not set: set it in the environment or instance/config.py "
+            "(`make run` writes one for local use)."
+        )
 
     from . import cli, db, errors, geocode, security, views
     from .search import snapshot

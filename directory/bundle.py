@@ -1,4 +1,5 @@
 """The bundled real data (``data/bundle.toml``): what `make run` imports on an instance's first start."""
+
 from __future__ import annotations
 
 import tomllib
@@ -22,9 +23,13 @@ def manifest(data_dir: Path) -> list[dict[str, Any]]:
 
 def options_for(entry: dict[str, Any], data_dir: Path) -> ImportOptions:
     """How one bundled file is imported (the text index is rebuilt once at the end)."""
-    return ImportOptions(map_file=data_dir / entry["map"] if entry.get("map") else None,
-                         add_codes=tuple(entry.get("add_codes", ())), source_date=entry.get("source_date", ""),
-                         enrich=entry.get("enrich", False), update_index=False)
+    return ImportOptions(
+        map_file=data_dir / entry["map"] if entry.get("map") else None,
+        add_codes=tuple(entry.get("add_codes", ())),
+        source_date=entry.get("source_date", ""),
+        enrich=entry.get("enrich", False),
+        update_index=False,
+    )
 
 
 def missing_bundle_sources(data_dir: Path) -> list[str]:

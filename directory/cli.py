@@ -1,4 +1,5 @@
 """Admin commands (``flask --app wsgi directory …`` and ``scripts/*.py``): thin shells over plain functions."""
+
 from __future__ import annotations
 
 import json
@@ -28,14 +29,18 @@ def _count_lines(path: Path) -> int | None:
     """Data lines of a CSV file, about (quoted cells may span lines): the progress bar's total."""
     try:
         with path.open("rb") as f:
-            return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) - 1)
+            return max(
+                0, sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) - 1
+            )
     except OSError:
         return None
 
 
 def print_summary(report: ImportReport) -> None:
-    click.echo(f"\n{report.file} ({report.format or 'unknown format'}, source {report.source!r})"
-               f"{' — DRY RUN, nothing written' if report.dry_run else ''}")
+    click.echo(
+        f"\n{report.file} ({report.format or 'unknown format'}, source {report.source!r})"
+        f"{' — DRY RUN, nothing written' if report.dry_run else ''}"
+    )
     if report.refused:
         click.echo(f"REFUSED: {report.refused}", err=True)
         for p in report.problems[:1]:
@@ -43,8 +48,12 @@ def print_summary(report: ImportReport) -> None:
         return
     for key in ("rows", *OUTCOMES, "retired", "warnings"):
         click.echo(f"  {key:<10} {getattr(report, key):>8,}")
-    for severity, what in (("error", "rejected rows"), ("unmatched", "unmatched rows"), ("warning", "warnings"),
-                           ("skipped", "skipped rows")):
+    for severity, what in (
+        ("error", "rejected rows"),
+        ("unmatched", "unmatched rows"),
+        ("warning", "warnings"),
+        ("skipped", "skipped rows"),
+    ):
         found = [p for p in report.problems if p.severity == severity]
         if found:
             click.echo(f"  {what}:")
@@ -58,32 +67,77 @@ def print_summary(report: ImportReport) -> None:
 # -- commands ----------------------------------------------------------------------------------------
 @group.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", default="auto", show_default=True,
-              type=click.Choice(["auto", *FORMATS]))
-@click.option("--map", "map_file", type=click.Path(exists=True, path_type=Path), help="Mapping file for other layouts.")
+@click.option(
+    "--format", "fmt", default="auto", show_default=True, type=click.Choice(["auto", *FORMATS])
+)
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(exists=True, path_type=Path),
+    help="Mapping file for other layouts.",
+)
 @click.option("--source", help="Name of the source (default: the file's name without extension).")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, write nothing.")
 @click.option("--strict", is_flag=True, help="Refuse the whole file if any row is bad.")
-@click.option("--replace", is_flag=True, help="Retire this source's providers that the file no longer lists.")
-@click.option("--add-code", "add_codes", multiple=True, help="A service code every row of the file has.")
-@click.option("--source-date", default="", help="When the source data was published (e.g. 2021-06).")
-@click.option("--enrich", is_flag=True, help="Only add services (and a missing phone or website) to providers already "
-              "listed; never add providers. For old lists: places that closed do not come back.")
-@click.option("--service-detail", type=click.Choice(["full", "partial"]), default=None,
-              help="Whether the file lists every service a place offers (full: a missing one means no).")
-@click.option("--geocode", type=click.Choice(["offline", "online"]), default="offline", show_default=True,
-              help="How rows without coordinates are placed.")
-@click.option("--report", "report_path", type=click.Path(path_type=Path), help="Write a per-line CSV report here.")
+@click.option(
+    "--replace", is_flag=True, help="Retire this source's providers that the file no longer lists."
+)
+@click.option(
+    "--add-code", "add_codes", multiple=True, help="A service code every row of the file has."
+)
+@click.option(
+    "--source-date", default="", help="When the source data was published (e.g. 2021-06)."
+)
+@click.option(
+    "--enrich",
+    is_flag=True,
+    help="Only add services (and a missing phone or website) to providers already "
+    "listed; never add providers. For old lists: places that closed do not come back.",
+)
+@click.option(
+    "--service-detail",
+    type=click.Choice(["full", "partial"]),
+    default=None,
+    help="Whether the file lists every service a place offers (full: a missing one means no).",
+)
+@click.option(
+    "--geocode",
+    type=click.Choice(["offline", "online"]),
+    default="offline",
+    show_default=True,
+    help="How rows without coordinates are placed.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    help="Write a per-line CSV report here.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 @with_appcontext
-def import_command(path: Path, fmt: str, map_file: Path | None, source: str | None, dry_run: bool, strict: bool,
-                   replace: bool, add_codes: tuple[str, ...], source_date: str, enrich: bool,
-                   service_detail: str | None, geocode: str, report_path: Path | None, as_json: bool) -> None:
+def import_command(
+    path: Path,
+    fmt: str,
+    map_file: Path | None,
+    source: str | None,
+    dry_run: bool,
+    strict: bool,
+    replace: bool,
+    add_codes: tuple[str, ...],
+    source_date: str,
+    enrich: bool,
+    service_detail: str | None,
+    geocode: str,
+    report_path: Path | None,
+    as_json: bool,
+) -> None:
     """Import providers from PATH (a file, or an HSDS CSV package folder)."""
     if geocode == "online":
         from .geocode import make_resolver
 
-        current_app.extensions["place_resolver"] = make_resolver({**current_app.config, "GEOCODER": "nominatim"})
+        current_app.extensions["place_resolver"] = make_resolver(
+            {**current_app.config, "GEOCODER": "nominatim"}
+        )
     bar = None
     if sys.stderr.isatty() and not as_json:
         from tqdm import tqdm
@@ -91,9 +145,18 @@ def import_command(path: Path, fmt: str, map_file: Path | None, source: str | No
         total = _count_lines(path) if path.suffix.lower() == ".csv" else None  # for "time left"
         bar = tqdm(unit=" rows", desc=path.name, file=sys.stderr, total=total)
     try:
-        options = ImportOptions(fmt=fmt, source=source, map_file=map_file, dry_run=dry_run, strict=strict,
-                                replace=replace, add_codes=add_codes, source_date=source_date, enrich=enrich,
-                                service_detail=service_detail or "")
+        options = ImportOptions(
+            fmt=fmt,
+            source=source,
+            map_file=map_file,
+            dry_run=dry_run,
+            strict=strict,
+            replace=replace,
+            add_codes=add_codes,
+            source_date=source_date,
+            enrich=enrich,
+            service_detail=service_detail or "",
+        )
         report = import_file(path, options, progress=bar.update if bar else None)
     finally:
         if bar:
@@ -124,17 +187,33 @@ def stats_command(as_json: bool) -> None:
         click.echo(json.dumps(s))
         return
     click.echo(f"active providers: {s['providers']:,}   retired: {s['retired']:,}")
-    click.echo("index: " + ("in step" if s["index"]["in_step"] else "OUT OF STEP (run `directory reindex`)")
-               + f"  (index {s['index']['index_documents']:,} docs v{s['index']['index_version']}, "
-               f"database {s['index']['database_providers']:,} v{s['index']['database_version']})")
+    click.echo(
+        "index: "
+        + ("in step" if s["index"]["in_step"] else "OUT OF STEP (run `directory reindex`)")
+        + f"  (index {s['index']['index_documents']:,} docs v{s['index']['index_version']}, "
+        f"database {s['index']['database_providers']:,} v{s['index']['database_version']})"
+    )
     sv = s["services"]
-    click.echo(f"type of care listed: {sv['with_type_of_care']:,} of {sv['providers']:,} active providers "
-               f"({sv['share_with_type_of_care']:.1%}); " + ", ".join(f"{k} {v:,}" for k, v in sv["by_type"].items()))
-    click.echo(f"detox within 25 miles: {sv['cities_with_detox_within_25_miles']} of the {sv['largest_cities']} largest "
-               f"US cities" + (f" (not: {'; '.join(sv['cities_without_detox_within_25_miles'])})"
-                               if sv["cities_without_detox_within_25_miles"] else ""))
-    for title, key in (("by source", "by_source"), ("by tag", "by_tag"), ("by location precision", "by_location_precision"),
-                       ("by state", "by_state")):
+    click.echo(
+        f"type of care listed: {sv['with_type_of_care']:,} of {sv['providers']:,} active providers "
+        f"({sv['share_with_type_of_care']:.1%}); "
+        + ", ".join(f"{k} {v:,}" for k, v in sv["by_type"].items())
+    )
+    click.echo(
+        f"detox within 25 miles: {sv['cities_with_detox_within_25_miles']} of the {sv['largest_cities']} largest "
+        f"US cities"
+        + (
+            f" (not: {'; '.join(sv['cities_without_detox_within_25_miles'])})"
+            if sv["cities_without_detox_within_25_miles"]
+            else ""
+        )
+    )
+    for title, key in (
+        ("by source", "by_source"),
+        ("by tag", "by_tag"),
+        ("by location precision", "by_location_precision"),
+        ("by state", "by_state"),
+    ):
         click.echo(f"\n{title}:")
         for k, v in s[key].items():
             click.echo(f"  {k:<40} {v:>8,}")
@@ -173,13 +252,17 @@ def reports_command(show_all: bool, close_id: int | None) -> None:
         q = q.where(ProblemReport.status == "open")
     rows = db.session.execute(q).all()
     for r, p in rows:
-        click.echo(f"#{r.id} {r.created_at:%Y-%m-%d %H:%M} [{r.status}] {p.public_id} {p.name} — {r.kind}: {r.message}")
+        click.echo(
+            f"#{r.id} {r.created_at:%Y-%m-%d %H:%M} [{r.status}] {p.public_id} {p.name} — {r.kind}: {r.message}"
+        )
     click.echo(f"{len(rows)} report(s)")
 
 
 @group.command("export")
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["csv", "hsds"]), default="csv", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "hsds"]), default="csv", show_default=True
+)
 @with_appcontext
 def export_command(out: Path, fmt: str) -> None:
     """Export active providers as the project's CSV (a file) or an HSDS 3.0 package (a folder)."""
@@ -203,11 +286,18 @@ def run_command(name: str, args: list[str]) -> None:
     instance = REPO_ROOT / "instance"
     ensure_instance_config(instance)
     overrides: dict[str, Any] | None = None
-    if "--dry-run" in args and not os.environ.get("DATABASE_URL") and not (instance / "directory.sqlite3").exists():
+    if (
+        "--dry-run" in args
+        and not os.environ.get("DATABASE_URL")
+        and not (instance / "directory.sqlite3").exists()
+    ):
         # A dry run writes nothing: with no database yet, check against an empty one in memory.
         import tempfile
 
-        overrides = {"DATABASE_URL": "sqlite://", "INDEX_DIR": tempfile.mkdtemp(prefix="dry-run-index-")}
+        overrides = {
+            "DATABASE_URL": "sqlite://",
+            "INDEX_DIR": tempfile.mkdtemp(prefix="dry-run-index-"),
+        }
 
     def make() -> Flask:
         if overrides:

@@ -1,4 +1,5 @@
 """The SQLAlchemy extension object and the schema set-up command."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -56,7 +57,9 @@ def _upgrade() -> None:
     with db.engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     if current is None and "provider" in inspect(db.engine).get_table_names():
-        stamp(revision="adfa74c9c1de")  # made by create_all before migrations existed: the initial schema
+        stamp(
+            revision="adfa74c9c1de"
+        )  # made by create_all before migrations existed: the initial schema
     upgrade()
 
 

@@ -1,4 +1,5 @@
 """The project's error types, and their translation to JSON or a friendly page in one place."""
+
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -9,8 +10,13 @@ from werkzeug.exceptions import HTTPException
 class DirectoryError(Exception):
     """An error a client caused or should see: a message, an HTTP status, and the parameter at fault."""
 
-    def __init__(self, message: str, status: int = 400, parameter: str | None = None,
-                 retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int = 400,
+        parameter: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
@@ -18,7 +24,9 @@ class DirectoryError(Exception):
         self.retry_after = retry_after  # seconds, for a 503 or 429
 
     def as_dict(self) -> dict[str, object]:
-        return {"error": {"status": self.status, "message": self.message, "parameter": self.parameter}}
+        return {
+            "error": {"status": self.status, "message": self.message, "parameter": self.parameter}
+        }
 
 
 class DatabaseUnavailable(Exception):
@@ -41,8 +49,10 @@ def _wants_json() -> bool:
 
 RETRY_SECONDS = 30  # what a 503 asks clients to wait while the database is away
 
-DATABASE_AWAY = ("We cannot reach our list of treatment places right now. Please try again in a minute. "
-                 "Searches may still work.")
+DATABASE_AWAY = (
+    "We cannot reach our list of treatment places right now. Please try again in a minute. "
+    "Searches may still work."
+)
 
 
 def _render(error: DirectoryError) -> Response:
@@ -65,12 +75,20 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-        messages = {404: "We could not find that page.", 405: "That method is not allowed here.",
-                    429: "Too many requests. Please wait a moment and try again."}
+        messages = {
+            404: "We could not find that page.",
+            405: "That method is not allowed here.",
+            429: "Too many requests. Please wait a moment and try again.",
+        }
         message = messages.get(error.code or 500, error.description or "Something went wrong.")
         response = _render(DirectoryError(message, error.code or 500))
         if error.code == 429 and error.response is not None:
-            for header in ("Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+            for header in (
+                "Retry-After",
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+            ):
                 if header in error.response.headers:
                     response.headers[header] = error.response.headers[header]
         return response

@@ -1,4 +1,5 @@
 """Export active providers: the project's simple CSV (re-importable) or an HSDS 3.0 package."""
+
 from __future__ import annotations
 
 import csv
@@ -6,8 +7,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from .normalize import looks_like_formula, phone_text
 from .models import iter_active
+from .normalize import looks_like_formula, phone_text
 
 
 def _cell(value: str) -> str:
@@ -20,13 +21,40 @@ def export_csv(out: Path) -> int:
     n = 0
     with out.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["id", "name", "name2", "street", "street2", "city", "state", "zip", "latitude", "longitude",
-                    "phone", "website", "tags", "updated"])
+        w.writerow(
+            [
+                "id",
+                "name",
+                "name2",
+                "street",
+                "street2",
+                "city",
+                "state",
+                "zip",
+                "latitude",
+                "longitude",
+                "phone",
+                "website",
+                "tags",
+                "updated",
+            ]
+        )
         for p in iter_active():
             phones = "; ".join(phone_text(ph) for ph in p.phones)
-            w.writerow([p.public_id, *(_cell(v) for v in (p.name, p.name2, p.street, p.street2, p.city)), p.state,
-                        p.zip, p.latitude, p.longitude, phones, p.website, "; ".join(sorted(p.code_set)),
-                        p.updated_at.date().isoformat()])
+            w.writerow(
+                [
+                    p.public_id,
+                    *(_cell(v) for v in (p.name, p.name2, p.street, p.street2, p.city)),
+                    p.state,
+                    p.zip,
+                    p.latitude,
+                    p.longitude,
+                    phones,
+                    p.website,
+                    "; ".join(sorted(p.code_set)),
+                    p.updated_at.date().isoformat(),
+                ]
+            )
             n += 1
     return n
 

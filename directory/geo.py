@@ -1,4 +1,5 @@
 """Distances on the Earth's surface: the one great-circle formula that search, linkage and maps share."""
+
 from __future__ import annotations
 
 import math
@@ -18,7 +19,10 @@ def miles_between(lat1: float, lon1: float, lat2: Degrees, lon2: Degrees) -> Deg
     # which record linkage compares by the million), arrays numpy's.
     xp: Any = np if isinstance(lat2, np.ndarray) else math
     p1, p2 = xp.radians(lat1), xp.radians(lat2)
-    a = xp.sin((p2 - p1) / 2) ** 2 + xp.cos(p1) * xp.cos(p2) * xp.sin(xp.radians(lon2 - lon1) / 2) ** 2
+    a = (
+        xp.sin((p2 - p1) / 2) ** 2
+        + xp.cos(p1) * xp.cos(p2) * xp.sin(xp.radians(lon2 - lon1) / 2) ** 2
+    )
     arcsin, smaller = (np.arcsin, np.minimum) if xp is np else (math.asin, min)
     return 2 * EARTH_RADIUS_MILES * arcsin(xp.sqrt(smaller(a, 1.0)))  # type: ignore[no-any-return]
 

@@ -4,6 +4,7 @@ The default geocoder is an offline gazetteer built from the ``zipcodes`` package
 (GeoNames data); it is a geopy ``Geocoder``, so an online one (Nominatim) can stand in its place
 for street addresses when configured.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,13 @@ class Place:
     state: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "latitude": self.latitude, "longitude": self.longitude,
-                "precision": self.precision, "state": self.state}
+        return {
+            "name": self.name,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+            "precision": self.precision,
+            "state": self.state,
+        }
 
 
 class Gazetteer:
@@ -53,14 +59,17 @@ class Gazetteer:
             if (lat, lon) == (0.0, 0.0) or z["state"] not in STATES:
                 continue
             city = z["city"].title()
-            self.zips[z["zip_code"]] = Place(f"{city}, {z['state']} {z['zip_code']}", lat, lon, "zip", z["state"])
+            self.zips[z["zip_code"]] = Place(
+                f"{city}, {z['state']} {z['zip_code']}", lat, lon, "zip", z["state"]
+            )
             key = (city.lower(), z["state"])
             city_points[key].append((lat, lon))
             city_names[key] = city
             state_points[z["state"]].append((lat, lon))
         # A city's centre is the mean of its ZIP centroids, so a city and its ZIPs find the same providers.
         self.cities: dict[tuple[str, str], Place] = {
-            key: Place(f"{city_names[key]}, {key[1]}", *_mean(pts), "city", key[1]) for key, pts in city_points.items()
+            key: Place(f"{city_names[key]}, {key[1]}", *_mean(pts), "city", key[1])
+            for key, pts in city_points.items()
         }
         self.city_states: dict[str, list[str]] = defaultdict(list)
         for city, st in sorted(self.cities):
@@ -96,7 +105,11 @@ class Gazetteer:
                 place = self.cities.get((parts[-2].lower(), st))
                 return [place] if place else []
         words = q.replace(",", " ").split()
-        for n in (1, 2, 3):  # "Waterbury CT", "Santa Fe New Mexico", "Washington District of Columbia"
+        for n in (
+            1,
+            2,
+            3,
+        ):  # "Waterbury CT", "Santa Fe New Mexico", "Washington District of Columbia"
             if len(words) > n:
                 st = state_code(" ".join(words[-n:]))
                 if st:
@@ -114,7 +127,10 @@ class Gazetteer:
 
 
 def _mean(points: list[tuple[float, float]]) -> tuple[float, float]:
-    return (round(sum(p[0] for p in points) / len(points), 5), round(sum(p[1] for p in points) / len(points), 5))
+    return (
+        round(sum(p[0] for p in points) / len(points), 5),
+        round(sum(p[1] for p in points) / len(points), 5),
+    )
 
 
 @lru_cache(maxsize=1)

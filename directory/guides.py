@@ -22,6 +22,7 @@ checks that ``reviewed`` is a real past date and that there are at least two sou
 the very end and hold only ``- [title](https://...)`` lines; it is taken out of the body and shown by
 the page as its own list, so a guide's body never repeats it.
 """
+
 from __future__ import annotations
 
 import re
@@ -58,7 +59,9 @@ def parse_sources(text: str, path: Path) -> tuple[tuple[str, str], ...]:
     for line in filter(None, (ln.strip() for ln in text.splitlines())):
         m = _SOURCE_LINE.match(line)
         if not m:
-            raise ValueError(f"{path.name}: a Sources line must be '- [title](https://...)', not {line!r}")
+            raise ValueError(
+                f"{path.name}: a Sources line must be '- [title](https://...)', not {line!r}"
+            )
         sources.append((m["title"], m["url"]))
     return tuple(sources)
 
@@ -74,8 +77,13 @@ def parse_guide(path: Path) -> Guide:
     else:
         body, sources_text = text, ""
     return Guide(
-        slug=path.stem, title=meta["title"], summary=meta["summary"], search_label=meta["search_label"],
-        search=tuple(parse_qsl(meta["search"])), order=int(meta.get("order", 99)), body_markdown=body,
+        slug=path.stem,
+        title=meta["title"],
+        summary=meta["summary"],
+        search_label=meta["search_label"],
+        search=tuple(parse_qsl(meta["search"])),
+        order=int(meta.get("order", 99)),
+        body_markdown=body,
         # The guides are our own files; Markdown's raw-HTML pass-through is not needed, so escape it.
         html=markdown.markdown(body.replace("<", "&lt;"), output_format="html"),
         reviewed=date.fromisoformat(meta["reviewed"].strip()) if "reviewed" in meta else None,
@@ -86,7 +94,12 @@ def parse_guide(path: Path) -> Guide:
 @lru_cache(maxsize=4)
 def load_guides(data_dir: str) -> tuple[Guide, ...]:
     """Every guide, in reading order."""
-    return tuple(sorted((parse_guide(p) for p in (Path(data_dir) / "guides").glob("*.md")), key=lambda g: g.order))
+    return tuple(
+        sorted(
+            (parse_guide(p) for p in (Path(data_dir) / "guides").glob("*.md")),
+            key=lambda g: g.order,
+        )
+    )
 
 
 def plain_text(markdown_text: str) -> str:

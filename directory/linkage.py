@@ -9,30 +9,50 @@ alone never joins two differently named programs. ``compare`` decides one pair a
 
 Tested against a hand-checked sample of real candidate pairs (``tests/data/linkage-pairs.csv``).
 """
+
 from __future__ import annotations
 
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from rapidfuzz import fuzz
 
+from .geo import metres_between
 from .normalize import name_key, street_key
 
 # Words that say what kind of place it is, not which one: two names sharing only these are not alike.
-GENERIC = frozenset("""
+GENERIC = frozenset(
+    """
     center centers ctr services service svcs program programs treatment recovery health behavioral
     mental counseling clinic clinics and of the for at in community care inc llc substance abuse use
     addiction alcohol drug drugs chemical dependency outpatient residential inpatient detox
     detoxification rehabilitation rehab family medical hospital house home county st saint new
     office satellite unit site adult adults healthcare hcs system systems division department
-    """.split())
-_ABBREVIATIONS = {"ctr": "center", "cntr": "center", "svcs": "services", "svc": "services", "srvcs": "services",
-                  "hlth": "health", "bhvrl": "behavioral", "assn": "association", "intl": "international",
-                  "mt": "mount", "ft": "fort", "dept": "department", "univ": "university", "tx": "treatment",
-                  "trtmt": "treatment", "cnslg": "counseling", "couns": "counseling"}
+    """.split()
+)
+_ABBREVIATIONS = {
+    "ctr": "center",
+    "cntr": "center",
+    "svcs": "services",
+    "svc": "services",
+    "srvcs": "services",
+    "hlth": "health",
+    "bhvrl": "behavioral",
+    "assn": "association",
+    "intl": "international",
+    "mt": "mount",
+    "ft": "fort",
+    "dept": "department",
+    "univ": "university",
+    "tx": "treatment",
+    "trtmt": "treatment",
+    "cnslg": "counseling",
+    "couns": "counseling",
+}
 
 SAME_PLACE_METRES = 150  # two exact points this close are one address
 NEARBY_METRES = 400  # a shared phone counts within this distance
@@ -81,13 +101,6 @@ def street_number(street: str) -> str:
     return m.group(1) if m else ""
 
 
-def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371008.8 * math.asin(min(1.0, math.sqrt(a)))
-
-
 def name_similarity(a: Site, b: Site) -> float:
     """How alike two sites' names are (0-100): the best of name against name and full name against full
     name, where names that share only generic words ('recovery center') score low."""
@@ -96,7 +109,9 @@ def name_similarity(a: Site, b: Site) -> float:
         if not x or not y:
             continue
         if not (set(x.split()) & set(y.split())) - GENERIC:
-            score = fuzz.ratio(x, y) - 10  # no distinctive word in common: only near-identical spellings count
+            score = (
+                fuzz.ratio(x, y) - 10
+            )  # no distinctive word in common: only near-identical spellings count
         else:
             score = max(fuzz.token_sort_ratio(x, y), fuzz.token_set_ratio(x, y) - 5)
         best = max(best, score)
@@ -105,7 +120,11 @@ def name_similarity(a: Site, b: Site) -> float:
 
 def compare(a: Site, b: Site) -> Verdict:
     """Decide whether two sites are the same facility, and say why."""
-    apart = metres(a.latitude, a.longitude, b.latitude, b.longitude) if a.exact and b.exact else None
+    apart = (
+        metres_between(a.latitude, a.longitude, b.latitude, b.longitude)
+        if a.exact and b.exact
+        else None
+    )
     same_address = bool(a.number and a.number == b.number and a.zip and a.zip == b.zip)
     if a.number and b.number and a.number != b.number:
         # Even next door: one organisation's houses and buildings on one street are separate places.
@@ -114,13 +133,18 @@ def compare(a: Site, b: Site) -> Verdict:
     # several houses).
     close = apart is not None and apart <= (SAME_PLACE_METRES if a.number and b.number else 40)
     shared_phone = bool(set(a.phones) & set(b.phones))
-    near = (apart is not None and apart <= (NEARBY_METRES if a.number and b.number else 40)) or \
-        (apart is None and a.zip == b.zip != "")
+    near = (apart is not None and apart <= (NEARBY_METRES if a.number and b.number else 40)) or (
+        apart is None and a.zip == b.zip != ""
+    )
     score = name_similarity(a, b)
     if a.key2 and b.key2 and a.key == b.key and fuzz.token_set_ratio(a.key2, b.key2) < 60:
         return Verdict(False, f"two programs of one organisation ({a.name2!r}, {b.name2!r})", score)
     if score >= NAME_ALIKE and _distinct_programs(a, b):
-        return Verdict(False, "one organisation's different programs (each name has words the other lacks)", score)
+        return Verdict(
+            False,
+            "one organisation's different programs (each name has words the other lacks)",
+            score,
+        )
     if (same_address or close) and score >= NAME_ALIKE:
         return Verdict(True, "same address and a similar name", score)
     if shared_phone and near and score >= NAME_ALIKE:
@@ -136,14 +160,25 @@ def compare(a: Site, b: Site) -> Verdict:
 _FILLER = frozenset("of the and at inc llc dba a an for".split())
 # Kinds of care: generic in a name, but two listings of one organisation that each name a different one
 # ('… Outpatient' and '… Phoenix') are separate programs.
-SETTINGS = frozenset("outpatient inpatient residential detox detoxification methadone otp iop".split())
+SETTINGS = frozenset(
+    "outpatient inpatient residential detox detoxification methadone otp iop".split()
+)
 
 
 def _extras(words: list[str], other: list[str]) -> list[str]:
     """Words of one name with no counterpart in the other (abbreviations and near-spellings count)."""
-    return [w for w in words if w not in _FILLER and (w not in GENERIC or w in SETTINGS) and len(w) >= 3 and not any(
-        o.startswith(w) or w.startswith(o) or fuzz.ratio(w, o) >= 85 for o in other if len(min(w, o, key=len)) >= 3
-        or w == o)]
+    return [
+        w
+        for w in words
+        if w not in _FILLER
+        and (w not in GENERIC or w in SETTINGS)
+        and len(w) >= 3
+        and not any(
+            o.startswith(w) or w.startswith(o) or fuzz.ratio(w, o) >= 85
+            for o in other
+            if len(min(w, o, key=len)) >= 3 or w == o
+        )
+    ]
 
 
 def _distinct_programs(a: Site, b: Site) -> bool:
@@ -177,10 +212,14 @@ class Linker:
 
     def candidates(self, site: Site) -> Iterable[tuple[Any, Site]]:
         seen: set[int] = set()
-        lists = [self._by_phone.get(ph, []) for ph in site.phones] + [self._by_zip.get(site.zip, [])]
+        lists = [self._by_phone.get(ph, []) for ph in site.phones] + [
+            self._by_zip.get(site.zip, [])
+        ]
         if site.exact:
             r, c = _cell(site.latitude, site.longitude)
-            lists += [self._by_cell.get((r + dr, c + dc), []) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+            lists += [
+                self._by_cell.get((r + dr, c + dc), []) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+            ]
         for lst in lists:
             for i in lst:
                 if i not in seen:

@@ -5,6 +5,7 @@ shaped for display (address line, type labels, tag keys). Every snapshot holds t
 active provider, read in one query, so a search reads nothing from the database (and keeps answering
 when the database is away). Fields are strings, numbers and tuples.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,11 +65,26 @@ def make_listing(p: Any, tax: Taxonomy, as_of: str | None = None) -> Listing:
     if as_of is None:
         as_of = newest_date(p.sources) if isinstance(p, Provider) else ""
     return Listing(
-        id=p.id, public_id=p.public_id, path_id=path_id(p.public_id, p.name, p.city or ""), name=p.name,
-        name2=p.name2 or "", street=p.street or "", street2=p.street2 or "", city=p.city or "",
-        state=p.state or "", zip=p.zip or "", latitude=p.latitude, longitude=p.longitude,
-        geo_precision=p.geo_precision, phones=tuple(dict(ph) for ph in p.phones or ()), website=p.website or "",
-        codes=codes, status=p.status, updated=p.updated_at.date().isoformat(), as_of=as_of,
-        address=address_line(p), labels=tuple(o.label for g in CARD_GROUPS for o in tags.get(g, ())),
+        id=p.id,
+        public_id=p.public_id,
+        path_id=path_id(p.public_id, p.name, p.city or ""),
+        name=p.name,
+        name2=p.name2 or "",
+        street=p.street or "",
+        street2=p.street2 or "",
+        city=p.city or "",
+        state=p.state or "",
+        zip=p.zip or "",
+        latitude=p.latitude,
+        longitude=p.longitude,
+        geo_precision=p.geo_precision,
+        phones=tuple(dict(ph) for ph in p.phones or ()),
+        website=p.website or "",
+        codes=codes,
+        status=p.status,
+        updated=p.updated_at.date().isoformat(),
+        as_of=as_of,
+        address=address_line(p),
+        labels=tuple(o.label for g in CARD_GROUPS for o in tags.get(g, ())),
         tags=tuple((g.key, tuple(o.key for o in tags[g.key])) for g in tax.groups if g.key in tags),
     )

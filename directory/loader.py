@@ -7,6 +7,7 @@ matched or unmatched (with the reason). ``--replace`` then retires the source's 
 no longer lists. The database transaction and the index writer commit
 together; any failure before the commit leaves both as they were.
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,6 +34,7 @@ from .provenance import provider_fields
 from .search.upkeep import stage_changes
 from .taxonomy import Taxonomy
 
+
 @dataclass(frozen=True)
 class ImportOptions:
     """How to read one file and what to do with its rows (the import command's flags)."""
@@ -50,10 +52,24 @@ class ImportOptions:
     service_detail: str = ""  # "full" or "partial": overrides what the format says
 
 
-OUTCOMES = ("added", "updated", "unchanged", "merged", "matched", "unmatched", "skipped", "rejected")
+OUTCOMES = (
+    "added",
+    "updated",
+    "unchanged",
+    "merged",
+    "matched",
+    "unmatched",
+    "skipped",
+    "rejected",
+)
 
 
-PROBLEM_STATUS = {"error": "rejected", "warning": "warning", "skipped": "skipped", "unmatched": "unmatched"}
+PROBLEM_STATUS = {
+    "error": "rejected",
+    "warning": "warning",
+    "skipped": "skipped",
+    "unmatched": "unmatched",
+}
 
 
 @dataclass
@@ -77,15 +93,28 @@ class ImportReport:
     enrich: bool = False
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
-    outcomes: list[tuple[int, str, str]] = field(default_factory=list)  # (line, outcome, provider public id)
+    outcomes: list[tuple[int, str, str]] = field(
+        default_factory=list
+    )  # (line, outcome, provider public id)
 
     @property
     def ok(self) -> bool:
         return not self.refused
 
     def as_dict(self) -> dict[str, Any]:
-        keys = ("file", "source", "format", "rows", *OUTCOMES, "retired", "warnings", "refused", "dry_run", "enrich",
-                "seconds")
+        keys = (
+            "file",
+            "source",
+            "format",
+            "rows",
+            *OUTCOMES,
+            "retired",
+            "warnings",
+            "refused",
+            "dry_run",
+            "enrich",
+            "seconds",
+        )
         return {k: getattr(self, k) for k in keys}
 
     def write_csv(self, path: Path) -> None:
@@ -94,11 +123,29 @@ class ImportReport:
             w = csv.writer(f)
             w.writerow(["file", "line", "status", "field", "reason", "provider_id"])
             if self.refused:
-                w.writerow([self.file, self.problems[0].line if self.problems else 0, "refused", "", self.refused, ""])
+                w.writerow(
+                    [
+                        self.file,
+                        self.problems[0].line if self.problems else 0,
+                        "refused",
+                        "",
+                        self.refused,
+                        "",
+                    ]
+                )
             for line, outcome, pid in self.outcomes:
                 w.writerow([self.file, line, outcome, "", "", pid])
             for p in self.problems:
-                w.writerow([self.file, p.line, PROBLEM_STATUS.get(p.severity, p.severity), p.field, p.reason, ""])
+                w.writerow(
+                    [
+                        self.file,
+                        p.line,
+                        PROBLEM_STATUS.get(p.severity, p.severity),
+                        p.field,
+                        p.reason,
+                        "",
+                    ]
+                )
 
 
 def public_id(source: str, record_key: str) -> str:
@@ -120,12 +167,25 @@ def derive(provider: Provider) -> None:
 
 def site_of(r: ProviderRecord) -> Site:
     """What record linkage compares of a record."""
-    return Site(r.name, r.name2, r.street, r.zip, tuple(p["number"] for p in r.phones), r.latitude, r.longitude,
-                r.geo_precision == "exact")
+    return Site(
+        r.name,
+        r.name2,
+        r.street,
+        r.zip,
+        tuple(p["number"] for p in r.phones),
+        r.latitude,
+        r.longitude,
+        r.geo_precision == "exact",
+    )
 
 
-def import_file(path: Path, options: ImportOptions | None = None, *, progress: Callable[[int], None] | None = None,
-                fail_after: int | None = None) -> ImportReport:
+def import_file(
+    path: Path,
+    options: ImportOptions | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+    fail_after: int | None = None,
+) -> ImportReport:
     """Import one file in one transaction and return what happened to every row.
 
     ``fail_after`` raises after that many rows have been decided: tests use it to prove a crash
@@ -133,8 +193,12 @@ def import_file(path: Path, options: ImportOptions | None = None, *, progress: C
     """
     options = options or ImportOptions()
     started = time.perf_counter()
-    report = ImportReport(file=str(path), source=options.source or path.stem, dry_run=options.dry_run,
-                          enrich=options.enrich)
+    report = ImportReport(
+        file=str(path),
+        source=options.source or path.stem,
+        dry_run=options.dry_run,
+        enrich=options.enrich,
+    )
     records = _read(path, options, report, current_app.extensions["taxonomy"], progress)
     if records is not None and options.strict and report.rejected:
         report.refused = f"--strict: {report.rejected} row(s) rejected, so nothing was imported"
@@ -144,8 +208,12 @@ def import_file(path: Path, options: ImportOptions | None = None, *, progress: C
     return report
 
 
-def _commit(records: list[ProviderRecord], options: ImportOptions, report: ImportReport,
-            fail_after: int | None) -> None:
+def _commit(
+    records: list[ProviderRecord],
+    options: ImportOptions,
+    report: ImportReport,
+    fail_after: int | None,
+) -> None:
     """Write the records and their index changes; commit both, or neither."""
     staged = None
     try:
@@ -168,13 +236,22 @@ def _commit(records: list[ProviderRecord], options: ImportOptions, report: Impor
         raise
 
 
-def _read(path: Path, options: ImportOptions, report: ImportReport, tax: Taxonomy,
-          progress: Callable[[int], None] | None) -> list[ProviderRecord] | None:
+def _read(
+    path: Path,
+    options: ImportOptions,
+    report: ImportReport,
+    tax: Taxonomy,
+    progress: Callable[[int], None] | None,
+) -> list[ProviderRecord] | None:
     """Parse and validate every row, counting rejected and skipped ones; None when the file is refused."""
     records: list[ProviderRecord] = []
     last_line = 0
-    parse_options = {"map": options.map_file, "add_codes": list(options.add_codes),
-                     "source_date": options.source_date, "service_detail": options.service_detail}
+    parse_options = {
+        "map": options.map_file,
+        "add_codes": list(options.add_codes),
+        "source_date": options.source_date,
+        "service_detail": options.service_detail,
+    }
     try:
         report.format, rows = importers.parse(path, options.fmt, parse_options)
         for raw in rows:
@@ -202,7 +279,9 @@ def _read(path: Path, options: ImportOptions, report: ImportReport, tax: Taxonom
         return None
     except Exception as e:  # a reader choking on an odd shape refuses the file instead of crashing
         current_app.logger.exception("reading %s failed near line %s", path, last_line)
-        report.refused = f"could not read the file near line {max(last_line, 1)}: {type(e).__name__}: {e}"
+        report.refused = (
+            f"could not read the file near line {max(last_line, 1)}: {type(e).__name__}: {e}"
+        )
         report.problems.insert(0, Problem(max(last_line, 1), "", report.refused))
         return None
     report.warnings = sum(1 for p in report.problems if p.severity == "warning")
@@ -245,11 +324,31 @@ def _linker() -> Linker:
     """Every active provider as linkage sees it."""
     linker = Linker()
     for pid, name, name2, street, zip_code, phones, lat, lon, precision in db.session.execute(
-        select(Provider.id, Provider.name, Provider.name2, Provider.street, Provider.zip, Provider.phones,
-               Provider.latitude, Provider.longitude, Provider.geo_precision).where(Provider.status == "active")
+        select(
+            Provider.id,
+            Provider.name,
+            Provider.name2,
+            Provider.street,
+            Provider.zip,
+            Provider.phones,
+            Provider.latitude,
+            Provider.longitude,
+            Provider.geo_precision,
+        ).where(Provider.status == "active")
     ):
-        linker.add(pid, Site(name, name2, street, zip_code, tuple(p["number"] for p in phones or []), lat, lon,
-                             precision == "exact"))
+        linker.add(
+            pid,
+            Site(
+                name,
+                name2,
+                street,
+                zip_code,
+                tuple(p["number"] for p in phones or []),
+                lat,
+                lon,
+                precision == "exact",
+            ),
+        )
     return linker
 
 
@@ -258,22 +357,40 @@ def _count(report: ImportReport, line: int, outcome: str, public_id: str = "") -
     report.outcomes.append((line, outcome, public_id))
 
 
-def _write(records: list[ProviderRecord], report: ImportReport, options: ImportOptions,
-           fail_after: int | None) -> list[Any]:
+def _write(
+    records: list[ProviderRecord],
+    report: ImportReport,
+    options: ImportOptions,
+    fail_after: int | None,
+) -> list[Any]:
     """Apply validated records; return the providers touched (ORM objects and ``_NewProvider``s).
 
     Every record is decided first without the ORM (updates of this source's records, links to listed
     providers, new providers); new providers are then inserted in bulk, and the few listed providers
     the file touches are loaded in one go and changed."""
     source = report.source
-    existing = {s.record_key: s for s in db.session.scalars(
-        select(ProviderSource).where(ProviderSource.source == source)
-        .options(selectinload(ProviderSource.provider).selectinload(Provider.sources)))}
+    existing = {
+        s.record_key: s
+        for s in db.session.scalars(
+            select(ProviderSource)
+            .where(ProviderSource.source == source)
+            .options(selectinload(ProviderSource.provider).selectinload(Provider.sources))
+        )
+    }
     dirty: dict[int, Provider] = {}
     with db.session.no_autoflush:
-        plans, new_count, seen = _decide(records, existing, report, options.enrich, fail_after, dirty)
+        plans, new_count, seen = _decide(
+            records, existing, report, options.enrich, fail_after, dirty
+        )
         added = _insert_new([p for p in plans if p.new is not None], new_count, report, source)
-        _attach([p for p in plans if p.provider is not None], existing, report, source, options.enrich, dirty)
+        _attach(
+            [p for p in plans if p.provider is not None],
+            existing,
+            report,
+            source,
+            options.enrich,
+            dirty,
+        )
     if options.replace:
         for key, src in existing.items():
             if key not in seen and src.status == "active":
@@ -287,9 +404,14 @@ def _write(records: list[ProviderRecord], report: ImportReport, options: ImportO
     return [*dirty.values(), *added]
 
 
-def _decide(records: list[ProviderRecord], existing: dict[str, ProviderSource], report: ImportReport,
-            enrich: bool, fail_after: int | None, dirty: dict[int, Provider]
-            ) -> tuple[list[_Plan], int, set[str]]:
+def _decide(
+    records: list[ProviderRecord],
+    existing: dict[str, ProviderSource],
+    report: ImportReport,
+    enrich: bool,
+    fail_after: int | None,
+    dirty: dict[int, Provider],
+) -> tuple[list[_Plan], int, set[str]]:
     """Settle each record: unchanged, an update of its own earlier record, a link to a listed provider
     (or to a new one of this file), a new provider, or (enrichment) unmatched."""
     linker = _linker()
@@ -304,8 +426,14 @@ def _decide(records: list[ProviderRecord], existing: dict[str, ProviderSource], 
         if r.record_key in seen:
             first = seen[r.record_key]
             if first.content_hash() != digest and not r.record_key.startswith("k:"):
-                report.problems.append(Problem(r.line, "id", f"duplicate id {r.record_key!r}: line {first.line} "
-                                               "has the same id with other details"))
+                report.problems.append(
+                    Problem(
+                        r.line,
+                        "id",
+                        f"duplicate id {r.record_key!r}: line {first.line} "
+                        "has the same id with other details",
+                    )
+                )
                 _count(report, r.line, "rejected")
             else:
                 _count(report, r.line, "merged", _pid(existing.get(r.record_key)))
@@ -340,7 +468,9 @@ def _decide(records: list[ProviderRecord], existing: dict[str, ProviderSource], 
     return plans, new_count, set(seen)
 
 
-def _insert_new(plans: list[_Plan], new_count: int, report: ImportReport, source: str) -> list[_NewProvider]:
+def _insert_new(
+    plans: list[_Plan], new_count: int, report: ImportReport, source: str
+) -> list[_NewProvider]:
     """Insert the providers this file adds, and their records, in bulk (no ORM objects)."""
     if not plans:
         return []
@@ -355,35 +485,69 @@ def _insert_new(plans: list[_Plan], new_count: int, report: ImportReport, source
         while pid in used_ids:
             pid = public_id(source, pid + first.record_key)
         used_ids.add(pid)
-        fields = provider_fields(_Pending(source, p.record.source_date, p.data, i) for i, p in enumerate(group))
+        fields = provider_fields(
+            _Pending(source, p.record.source_date, p.data, i) for i, p in enumerate(group)
+        )
         assert fields is not None  # a file's own rows are listings, never enrichment
         rows.append({**fields, "public_id": pid, "created_at": now, "updated_at": now})
-    ids = db.session.execute(insert(Provider).returning(Provider.id, sort_by_parameter_order=True), rows).scalars().all()
+    ids = (
+        db.session.execute(
+            insert(Provider).returning(Provider.id, sort_by_parameter_order=True), rows
+        )
+        .scalars()
+        .all()
+    )
     sources = []
     for group, pk, row in zip(groups, ids, rows):
         for i, plan in enumerate(group):
             r = plan.record
-            sources.append({"provider_id": pk, "source": source, "record_key": r.record_key,
-                            "content_hash": plan.digest, "data": plan.data, "line": r.line,
-                            "source_date": r.source_date, "status": "active", "imported_at": now})
+            sources.append(
+                {
+                    "provider_id": pk,
+                    "source": source,
+                    "record_key": r.record_key,
+                    "content_hash": plan.digest,
+                    "data": plan.data,
+                    "line": r.line,
+                    "source_date": r.source_date,
+                    "status": "active",
+                    "imported_at": now,
+                }
+            )
             _count(report, r.line, "added" if i == 0 else "merged", row["public_id"])
     db.session.execute(insert(ProviderSource), sources)
     return [_NewProvider(pk, row["name"], row["name2"]) for pk, row in zip(ids, rows)]
 
 
-def _attach(plans: list[_Plan], existing: dict[str, ProviderSource], report: ImportReport, source: str,
-            enrich: bool, dirty: dict[int, Provider]) -> None:
+def _attach(
+    plans: list[_Plan],
+    existing: dict[str, ProviderSource],
+    report: ImportReport,
+    source: str,
+    enrich: bool,
+    dirty: dict[int, Provider],
+) -> None:
     """Attach records to the listed providers they match."""
     wanted = sorted({p.provider for p in plans})  # type: ignore[type-var]
     providers: dict[int, Provider] = {}
     for chunk in range(0, len(wanted), 500):
-        for provider in db.session.scalars(select(Provider).where(Provider.id.in_(wanted[chunk:chunk + 500]))
-                                           .options(selectinload(Provider.sources))):
+        for provider in db.session.scalars(
+            select(Provider)
+            .where(Provider.id.in_(wanted[chunk : chunk + 500]))
+            .options(selectinload(Provider.sources))
+        ):
             providers[provider.id] = provider
     for plan in plans:
         r, provider = plan.record, providers[plan.provider]  # type: ignore[index]
-        src = ProviderSource(source=source, record_key=r.record_key, content_hash=plan.digest, data=plan.data,
-                             line=r.line, source_date=r.source_date, status="active")
+        src = ProviderSource(
+            source=source,
+            record_key=r.record_key,
+            content_hash=plan.digest,
+            data=plan.data,
+            line=r.line,
+            source_date=r.source_date,
+            status="active",
+        )
         provider.sources.append(src)
         existing[r.record_key] = src
         dirty[id(provider)] = provider

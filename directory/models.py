@@ -1,20 +1,31 @@
 """Database tables: providers, the source records they were built from, reports, and metadata."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, select, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def slugify(text: str) -> str:
@@ -42,7 +53,9 @@ class Provider(db.Model):  # type: ignore[name-defined]
     __tablename__ = "provider"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(16), unique=True)  # permalink id; survives re-imports
+    public_id: Mapped[str] = mapped_column(
+        String(16), unique=True
+    )  # permalink id; survives re-imports
     name: Mapped[str] = mapped_column(String(300))
     name2: Mapped[str] = mapped_column(String(300), default="")
     street: Mapped[str] = mapped_column(String(300), default="")
@@ -54,9 +67,13 @@ class Provider(db.Model):  # type: ignore[name-defined]
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
     geo_precision: Mapped[str] = mapped_column(String(10), default="exact")  # exact | zip | city
-    phones: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{"number", "ext", "kind"}]
+    phones: Mapped[list[dict[str, str]]] = mapped_column(
+        JSON, default=list
+    )  # [{"number", "ext", "kind"}]
     website: Mapped[str] = mapped_column(String(500), default="")
-    codes: Mapped[str] = mapped_column(Text, default="")  # SAMHSA service codes, space-separated, sorted
+    codes: Mapped[str] = mapped_column(
+        Text, default=""
+    )  # SAMHSA service codes, space-separated, sorted
     status: Mapped[str] = mapped_column(String(10), default="active")  # active | retired
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -86,11 +103,15 @@ class ProviderSource(db.Model):  # type: ignore[name-defined]
     __tablename__ = "provider_source"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("provider.id", ondelete="CASCADE"), index=True
+    )
     source: Mapped[str] = mapped_column(String(200))  # the source's name, usually the file's stem
     record_key: Mapped[str] = mapped_column(String(200))  # the record's id in that source
     content_hash: Mapped[str] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)  # the normalised record, for re-deriving the provider
+    data: Mapped[dict[str, Any]] = mapped_column(
+        JSON
+    )  # the normalised record, for re-deriving the provider
     line: Mapped[int] = mapped_column(Integer, default=0)
     source_date: Mapped[str] = mapped_column(String(20), default="")
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -107,7 +128,9 @@ class ProblemReport(db.Model):  # type: ignore[name-defined]
     __tablename__ = "problem_report"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("provider.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -143,8 +166,12 @@ def iter_active(batch: int = 2000) -> Iterator[Provider]:
     """Yield every active provider, in primary-key order, a batch at a time (forgotten after each)."""
     last = 0
     while True:
-        rows = db.session.scalars(select(Provider).where(Provider.status == "active", Provider.id > last)
-                                  .order_by(Provider.id).limit(batch)).all()
+        rows = db.session.scalars(
+            select(Provider)
+            .where(Provider.status == "active", Provider.id > last)
+            .order_by(Provider.id)
+            .limit(batch)
+        ).all()
         if not rows:
             return
         yield from rows

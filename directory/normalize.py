@@ -1,4 +1,5 @@
 """Clean the values real files get wrong: ZIPs, phones, URLs, states, coordinates, stray markup."""
+
 from __future__ import annotations
 
 import html
@@ -6,27 +7,78 @@ import math
 import re
 
 STATES: dict[str, str] = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
-    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
-    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
-    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
-    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
-    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
-    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
-    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
-    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
-    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
-    "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
-    "PR": "Puerto Rico", "GU": "Guam", "VI": "U.S. Virgin Islands", "AS": "American Samoa",
-    "MP": "Northern Mariana Islands", "FM": "Micronesia", "MH": "Marshall Islands", "PW": "Palau",
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "District of Columbia",
+    "FL": "Florida",
+    "GA": "Georgia",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
+    "WY": "Wyoming",
+    "PR": "Puerto Rico",
+    "GU": "Guam",
+    "VI": "U.S. Virgin Islands",
+    "AS": "American Samoa",
+    "MP": "Northern Mariana Islands",
+    "FM": "Micronesia",
+    "MH": "Marshall Islands",
+    "PW": "Palau",
 }
 STATE_BY_NAME = {name.lower(): code for code, name in STATES.items()}
 STATE_BY_NAME.update({"virgin islands": "VI", "washington dc": "DC", "washington d.c.": "DC"})
 
 EMPTY = {"", "na", "n/a", "nan", "none", "null", "http://", "https://"}
 _SPACE = re.compile(r"[\s\x00-\x1f\x7f]+")  # control characters too: PostgreSQL refuses NUL in text
-_PHONE = re.compile(r"^\D*(\+?1[\s.-]*)?\(?(\d{3})\)?[\s.-]*(\d{3})[\s.-]*(\d{4})\s*(?:(?:x|ext\.?|extension|#)\s*(\d{1,6}))?\D*$", re.I)
-_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d+)?$", re.I)
+_PHONE = re.compile(
+    r"^\D*(\+?1[\s.-]*)?\(?(\d{3})\)?[\s.-]*(\d{3})[\s.-]*(\d{4})\s*(?:(?:x|ext\.?|extension|#)\s*(\d{1,6}))?\D*$",
+    re.I,
+)
+_HOST = re.compile(
+    r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d+)?$", re.I
+)
 # Spreadsheet formula prefixes: a cell starting with these can run code when an admin opens an export.
 # '+' and '-' start formulas too ("+1+cmd|' /C calc'!A0"), unless only digits and punctuation follow.
 FORMULA = re.compile(r"^\s*[=@]|^\s*[+\-](?![\d\s().,/-]*$)")
@@ -74,7 +126,10 @@ def phone_text(phone: dict[str, str]) -> str:
     return phone["number"] + (f" ext. {phone['ext']}" if phone.get("ext") else "")
 
 
-_PHONE_ANYWHERE = re.compile(r"(?:\+?1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?", re.I)
+_PHONE_ANYWHERE = re.compile(
+    r"(?:\+?1[\s.-]*)?\(?\d{3}\)?[\s.-]*\d{3}[\s.-]*\d{4}(?:\s*(?:x|ext\.?|extension|#)\s*\d{1,6})?",
+    re.I,
+)
 
 
 def phones(value: object) -> list[dict[str, str]] | None:
@@ -129,9 +184,24 @@ def in_us(lat: float, lon: float) -> bool:
 
 _SUFFIXES = re.compile(r"\b(inc|llc|lp|llp|corp|corporation|co|pc|pllc|ltd|the)\b")
 _STREET_WORDS = {
-    "street": "st", "avenue": "ave", "road": "rd", "drive": "dr", "boulevard": "blvd", "lane": "ln",
-    "court": "ct", "place": "pl", "highway": "hwy", "parkway": "pkwy", "suite": "ste", "north": "n",
-    "south": "s", "east": "e", "west": "w", "circle": "cir", "terrace": "ter", "square": "sq",
+    "street": "st",
+    "avenue": "ave",
+    "road": "rd",
+    "drive": "dr",
+    "boulevard": "blvd",
+    "lane": "ln",
+    "court": "ct",
+    "place": "pl",
+    "highway": "hwy",
+    "parkway": "pkwy",
+    "suite": "ste",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "circle": "cir",
+    "terrace": "ter",
+    "square": "sq",
 }
 
 
@@ -152,8 +222,34 @@ def looks_like_formula(value: str) -> bool:
     return bool(FORMULA.match(value))
 
 
-_KEEP_CAPS = {"LLC", "LLP", "LP", "PC", "PLLC", "DBA", "AOD", "DUI", "DWI", "SUD", "MAT", "CA", "USA", "VA", "II",
-              "III", "IV", "HIV", "AIDS", "PO", "NE", "NW", "SE", "SW", "YMCA", "YWCA"}
+_KEEP_CAPS = {
+    "LLC",
+    "LLP",
+    "LP",
+    "PC",
+    "PLLC",
+    "DBA",
+    "AOD",
+    "DUI",
+    "DWI",
+    "SUD",
+    "MAT",
+    "CA",
+    "USA",
+    "VA",
+    "II",
+    "III",
+    "IV",
+    "HIV",
+    "AIDS",
+    "PO",
+    "NE",
+    "NW",
+    "SE",
+    "SW",
+    "YMCA",
+    "YWCA",
+}
 
 
 def tidy_caps(value: object) -> str:
@@ -162,5 +258,10 @@ def tidy_caps(value: object) -> str:
     s = text(value)
     if not s or not s.isupper():
         return s
-    return re.sub(r"[A-Za-z][A-Za-z']*", lambda m: m.group(0) if m.group(0) in _KEEP_CAPS
-                  else m.group(0)[0] + m.group(0)[1:].lower(), s)
+    return re.sub(
+        r"[A-Za-z][A-Za-z']*",
+        lambda m: (
+            m.group(0) if m.group(0) in _KEEP_CAPS else m.group(0)[0] + m.group(0)[1:].lower()
+        ),
+        s,
+    )

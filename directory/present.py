@@ -1,4 +1,5 @@
 """Shape providers and search results for people (templates) and programs (JSON), from one place."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +13,18 @@ from .provenance import PRECISION_RANK, contributions, effective_codes, licences
 from .search.service import SearchResults
 from .taxonomy import Group, Option, Taxonomy
 
-__all__ = ["address_line", "filter_panel", "phone_href", "phone_text", "provider_detail_json", "provider_json",
-           "provider_urls", "results_json", "service_sources", "tag_groups"]
+__all__ = [
+    "address_line",
+    "filter_panel",
+    "phone_href",
+    "phone_text",
+    "provider_detail_json",
+    "provider_json",
+    "provider_urls",
+    "results_json",
+    "service_sources",
+    "tag_groups",
+]
 
 
 def tag_groups(p: Provider, tax: Taxonomy) -> list[tuple[Group, list[Option]]]:
@@ -22,8 +33,9 @@ def tag_groups(p: Provider, tax: Taxonomy) -> list[tuple[Group, list[Option]]]:
     return [(g, tags[g.key]) for g in tax.groups if g.key in tags]
 
 
-def filter_panel(tax: Taxonomy, query: Any, results: SearchResults | None
-                 ) -> list[tuple[Group, list[tuple[Option, int | None, bool]]]]:
+def filter_panel(
+    tax: Taxonomy, query: Any, results: SearchResults | None
+) -> list[tuple[Group, list[tuple[Option, int | None, bool]]]]:
     """The filter groups to show, each with (option, count or None, chosen); options that would give
     nothing are left out unless chosen, and groups with nothing to offer are left out."""
     panel = []
@@ -43,24 +55,32 @@ def phone_href(phone: dict[str, str]) -> str:
     return f"tel:+1{digits}" + (f",{phone['ext']}" if phone.get("ext") else "")
 
 
-
-
 def provider_urls(path_ids: list[str], external: bool = False) -> list[str]:
     """The page address of each provider, building the route once rather than once per provider."""
     head, tail = url_for("web.provider", path_id="PATH-ID", _external=external).rsplit("PATH-ID", 1)
     return [f"{head}{pid}{tail}" for pid in path_ids]
 
 
-def provider_json(p: Provider | Listing, tax: Taxonomy, distance: float | None = None,
-                  url: str | None = None) -> dict[str, Any]:
+def provider_json(
+    p: Provider | Listing, tax: Taxonomy, distance: float | None = None, url: str | None = None
+) -> dict[str, Any]:
     """One provider as the API gives it (``url``: its page, when the caller has built it already)."""
     listing = p if isinstance(p, Listing) else make_listing(p, tax)
     d: dict[str, Any] = {
-        "id": listing.public_id, "name": listing.name, "name2": listing.name2 or None,
-        "street": listing.street or None, "street2": listing.street2 or None, "city": listing.city or None,
-        "state": listing.state or None, "zip": listing.zip or None,
-        "latitude": listing.latitude, "longitude": listing.longitude, "location_precision": listing.geo_precision,
-        "phones": [{"number": ph["number"], "extension": ph.get("ext") or None} for ph in listing.phones],
+        "id": listing.public_id,
+        "name": listing.name,
+        "name2": listing.name2 or None,
+        "street": listing.street or None,
+        "street2": listing.street2 or None,
+        "city": listing.city or None,
+        "state": listing.state or None,
+        "zip": listing.zip or None,
+        "latitude": listing.latitude,
+        "longitude": listing.longitude,
+        "location_precision": listing.geo_precision,
+        "phones": [
+            {"number": ph["number"], "extension": ph.get("ext") or None} for ph in listing.phones
+        ],
         "website": listing.website or None,
         "tags": {group: list(keys) for group, keys in listing.tags},
         "codes": list(listing.codes),
@@ -77,12 +97,24 @@ def provider_json(p: Provider | Listing, tax: Taxonomy, distance: float | None =
 def results_json(res: SearchResults, tax: Taxonomy) -> dict[str, Any]:
     q = res.query
     out: dict[str, Any] = {
-        "total": res.total, "page": q.page, "per_page": q.per_page, "pages": res.pages, "sort": res.sort,
-        "results": [provider_json(h.listing, tax, h.distance, url) for h, url in
-                    zip(res.hits, provider_urls([h.listing.path_id for h in res.hits], external=True))],
+        "total": res.total,
+        "page": q.page,
+        "per_page": q.per_page,
+        "pages": res.pages,
+        "sort": res.sort,
+        "results": [
+            provider_json(h.listing, tax, h.distance, url)
+            for h, url in zip(
+                res.hits, provider_urls([h.listing.path_id for h in res.hits], external=True)
+            )
+        ],
         "facets": res.facets,
-        "location": None if res.location is None else {**res.location.as_dict(), "radius_miles": q.radius
-                                                         if res.location.precision != "state" else None},
+        "location": None
+        if res.location is None
+        else {
+            **res.location.as_dict(),
+            "radius_miles": q.radius if res.location.precision != "state" else None,
+        },
         "did_you_mean": res.did_you_mean,
         "notices": res.notices,
         "services_unknown": res.services_unknown,
@@ -101,14 +133,25 @@ def provider_detail_json(p: Provider, tax: Taxonomy, labels: dict[str, str]) -> 
     """One provider with where each fact comes from: its sources (name, as-of date, what each gives)
     and its state licences."""
     d = provider_json(p, tax)
-    d["sources"] = [{"name": c.source, "label": labels.get(c.source), "as_of": c.as_of or None, "role": c.role,
-                     "services": list(c.codes), "overruled": list(c.overruled), "fields": list(c.fields)}
-                    for c in contributions(p.sources, PRECISION_RANK)]
+    d["sources"] = [
+        {
+            "name": c.source,
+            "label": labels.get(c.source),
+            "as_of": c.as_of or None,
+            "role": c.role,
+            "services": list(c.codes),
+            "overruled": list(c.overruled),
+            "fields": list(c.fields),
+        }
+        for c in contributions(p.sources, PRECISION_RANK)
+    ]
     d["licences"] = licences(p.sources)
     return d
 
 
-def service_sources(p: Provider, tax: Taxonomy, labels: dict[str, str]) -> dict[tuple[str, str], list[str]]:
+def service_sources(
+    p: Provider, tax: Taxonomy, labels: dict[str, str]
+) -> dict[tuple[str, str], list[str]]:
     """For each (group, option) the provider shows, who reports it: ['SAMHSA … (2025)', …]."""
     out: dict[tuple[str, str], list[str]] = {}
     for code, records in effective_codes(p.sources).items():

@@ -7,15 +7,16 @@ even if a 2015 directory said otherwise. Records with partial detail (a licence 
 the setting) add what they say unless a newer full record overrules them. For contact details,
 records of the provider's own listings come before enrichment records, which only fill gaps.
 """
+
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Protocol
-
+from typing import Any, Protocol
 
 PRECISION_RANK = {"exact": 0, "address": 1, "zip": 2, "city": 3}  # how exact a record's location is
 
@@ -47,8 +48,11 @@ def date_key(as_of: str) -> str:
 def effective_codes(records: Iterable[SourceRecord]) -> dict[str, list[SourceRecord]]:
     """Each service code the provider has now, with the records that report it (newest first)."""
     active = [r for r in records if r.status == "active"]
-    full_dates = [date_key(r.source_date) for r in active
-                  if r.data.get("service_detail") == "full" and r.data.get("codes")]
+    full_dates = [
+        date_key(r.source_date)
+        for r in active
+        if r.data.get("service_detail") == "full" and r.data.get("codes")
+    ]
     newest_full = max(full_dates, default="")
     out: dict[str, list[SourceRecord]] = {}
     for r in sorted(active, key=lambda r: date_key(r.source_date), reverse=True):
@@ -63,16 +67,23 @@ def ranked(records: Iterable[SourceRecord], precision_rank: dict[str, int]) -> l
     """Active records in the order their contact fields are taken: a provider's own listings before
     enrichment records, then the most exact location, a street address, the one imported first."""
     active = [r for r in records if r.status == "active"]
-    return sorted(active, key=lambda r: (r.data.get("role") == "enrich",
-                                         precision_rank.get(r.data.get("geo_precision", "exact"), 9),
-                                         not r.data.get("street"), getattr(r, "id", 0) or 0))
+    return sorted(
+        active,
+        key=lambda r: (
+            r.data.get("role") == "enrich",
+            precision_rank.get(r.data.get("geo_precision", "exact"), 9),
+            not r.data.get("street"),
+            getattr(r, "id", 0) or 0,
+        ),
+    )
 
 
 CONTACT_FIELDS = ("name", "name2", "street", "street2", "city", "state", "zip", "county")
 
 
-def contact_sources(records: Iterable[SourceRecord], precision_rank: dict[str, int]
-                    ) -> tuple[SourceRecord | None, dict[str, SourceRecord], list[SourceRecord]]:
+def contact_sources(
+    records: Iterable[SourceRecord], precision_rank: dict[str, int]
+) -> tuple[SourceRecord | None, dict[str, SourceRecord], list[SourceRecord]]:
     """Where a provider's contact details come from: the record giving its location, the record giving
     each name and address field and the website, and the records whose phones it lists. Enrichment
     records never change a name or an address; they give a phone or a website only where the provider's
@@ -91,7 +102,17 @@ def contact_sources(records: Iterable[SourceRecord], precision_rank: dict[str, i
     return (own[0] if own else None), by_field, phones
 
 
-PROVIDER_FIELDS = ("name", "name2", "street", "street2", "city", "state", "zip", "county", "website")
+PROVIDER_FIELDS = (
+    "name",
+    "name2",
+    "street",
+    "street2",
+    "city",
+    "state",
+    "zip",
+    "county",
+    "website",
+)
 
 
 def provider_fields(records: Iterable[SourceRecord]) -> dict[str, Any] | None:
@@ -105,7 +126,9 @@ def provider_fields(records: Iterable[SourceRecord]) -> dict[str, Any] | None:
     out: dict[str, Any] = {a: by_field[a].data[a] if a in by_field else "" for a in PROVIDER_FIELDS}
     # The address and the coordinates come from the same source so they agree.
     best = located.data
-    out.update(latitude=best["latitude"], longitude=best["longitude"], geo_precision=best["geo_precision"])
+    out.update(
+        latitude=best["latitude"], longitude=best["longitude"], geo_precision=best["geo_precision"]
+    )
     phones: list[dict[str, str]] = []
     for r in phone_sources:
         phones += [p for p in r.data.get("phones", []) if p not in phones]
@@ -113,7 +136,9 @@ def provider_fields(records: Iterable[SourceRecord]) -> dict[str, Any] | None:
     return out
 
 
-def contributions(records: Iterable[SourceRecord], precision_rank: dict[str, int]) -> list[Contribution]:
+def contributions(
+    records: Iterable[SourceRecord], precision_rank: dict[str, int]
+) -> list[Contribution]:
     """What each active record gives the provider, newest source first."""
     records = list(records)
     codes = effective_codes(records)
@@ -126,26 +151,46 @@ def contributions(records: Iterable[SourceRecord], precision_rank: dict[str, int
     if located is not None:
         taken.setdefault(id(located), []).append("location")
     for attr, r in by_field.items():
-        label = {"name2": "name", "street2": "address", "city": "address", "state": "address", "zip": "address",
-                 "street": "address", "county": "address"}.get(attr, attr)
+        label = {
+            "name2": "name",
+            "street2": "address",
+            "city": "address",
+            "state": "address",
+            "zip": "address",
+            "street": "address",
+            "county": "address",
+        }.get(attr, attr)
         if label not in taken.setdefault(id(r), []):
             taken[id(r)].append(label)
     for r in phones:
         taken.setdefault(id(r), []).append("phone")
     out = []
-    for r in sorted((r for r in records if r.status == "active"), key=lambda r: date_key(r.source_date), reverse=True):
+    for r in sorted(
+        (r for r in records if r.status == "active"),
+        key=lambda r: date_key(r.source_date),
+        reverse=True,
+    ):
         mine = by_record.get(id(r), set())
-        out.append(Contribution(
-            source=r.source, as_of=r.source_date, role=r.data.get("role", "primary"), codes=tuple(sorted(mine)),
-            overruled=tuple(sorted(set(r.data.get("codes", [])) - mine)), fields=tuple(taken.get(id(r), [])),
-        ))
+        out.append(
+            Contribution(
+                source=r.source,
+                as_of=r.source_date,
+                role=r.data.get("role", "primary"),
+                codes=tuple(sorted(mine)),
+                overruled=tuple(sorted(set(r.data.get("codes", [])) - mine)),
+                fields=tuple(taken.get(id(r), [])),
+            )
+        )
     return out
 
 
 def newest_date(records: Iterable[SourceRecord]) -> str:
     """The date of the newest active source ('' when none has one)."""
-    return max((r.source_date for r in records if r.status == "active" and r.source_date),
-               key=date_key, default="")
+    return max(
+        (r.source_date for r in records if r.status == "active" and r.source_date),
+        key=date_key,
+        default="",
+    )
 
 
 @lru_cache(maxsize=4)
@@ -168,7 +213,20 @@ def licences(records: Iterable[SourceRecord], today: date | None = None) -> list
             continue
         for lic in r.data.get("licences", []):
             expires = lic.get("expires") or ""
-            status = "unknown" if not expires else "expired" if expires < today.isoformat() else "current"
-            out.append({**lic, "expires": expires or None, "status": status, "source": r.source,
-                        "as_of": r.source_date or None})
+            status = (
+                "unknown"
+                if not expires
+                else "expired"
+                if expires < today.isoformat()
+                else "current"
+            )
+            out.append(
+                {
+                    **lic,
+                    "expires": expires or None,
+                    "status": status,
+                    "source": r.source,
+                    "as_of": r.source_date or None,
+                }
+            )
     return out

@@ -7,6 +7,7 @@ results on the page, and returns a whole SVG document. The outlines come from ``
 The projection is equirectangular, with longitudes scaled by the cosine of the view centre's latitude,
 so distances near the centre are true in every direction; that is plenty for a city or a state.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,15 +19,21 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from .geo import EARTH_RADIUS_MILES  # the radius result distances are measured with
+
 OUTLINES_PATH = Path(__file__).resolve().parent.parent / "data" / "geo" / "us-outlines.json"
-EARTH_RADIUS_MILES = 3958.7613  # the value search/catalog.py measures result distances with
 MILES_PER_DEGREE = EARTH_RADIUS_MILES * math.pi / 180  # along a meridian
 COUNTY_VIEW_MILES = 300  # county lines are drawn only when the view's shorter side is under this
 MIN_VIEW_MILES = 4  # a single result or a tight cluster still shows some streets' worth of land
 MARKER_R = 9  # marker radius in pixels
 MARKER_GAP = 16  # markers closer than this (centre to centre) are pushed apart
 CLIP_MARGIN = 4  # outlines are clipped this far outside the image, so clip edges never show
-CONTIGUOUS_US = (-125.0, 24.3, -66.9, 49.5)  # west, south, east, north: the view with nothing to show
+CONTIGUOUS_US = (
+    -125.0,
+    24.3,
+    -66.9,
+    49.5,
+)  # west, south, east, north: the view with nothing to show
 
 COLOURS = {
     "background": "#dde3e8",  # water, and land outside the US
@@ -39,7 +46,9 @@ COLOURS = {
 }
 
 Point = tuple[str, float, float]  # (label, latitude, longitude)
-Box = tuple[float, float, float, float]  # west, south, east, north (degrees) or left, top, right, bottom (px)
+Box = tuple[
+    float, float, float, float
+]  # west, south, east, north (degrees) or left, top, right, bottom (px)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -85,14 +94,21 @@ class View:
 
     def project(self, lon: float, lat: float) -> tuple[float, float]:
         """Return the pixel position of a longitude and latitude."""
-        return (self.width / 2 + (lon - self.lon0) * self.coslat * self.scale,
-                self.height / 2 - (lat - self.lat0) * self.scale)
+        return (
+            self.width / 2 + (lon - self.lon0) * self.coslat * self.scale,
+            self.height / 2 - (lat - self.lat0) * self.scale,
+        )
 
     def bounds(self, margin_px: float = 0) -> Box:
         """Return the view's west, south, east and north edges, ``margin_px`` further out."""
         half_lon = (self.width / 2 + margin_px) / (self.coslat * self.scale)
         half_lat = (self.height / 2 + margin_px) / self.scale
-        return (self.lon0 - half_lon, self.lat0 - half_lat, self.lon0 + half_lon, self.lat0 + half_lat)
+        return (
+            self.lon0 - half_lon,
+            self.lat0 - half_lat,
+            self.lon0 + half_lon,
+            self.lat0 + half_lat,
+        )
 
 
 def _ring_box(flat: array[float]) -> Box:
@@ -133,7 +149,12 @@ def load_outlines(path: Path = OUTLINES_PATH) -> Outlines:
     for s in data["states"]:
         rings = tuple(ring(r) for r in s["rings"])
         boxes = tuple(_ring_box(r) for r in rings)
-        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        box = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
         states.append(State(s["id"], s["name"], rings, boxes, box))
     lines = tuple(arcs[i] for i in data["county_arcs"])
     return Outlines(tuple(states), lines, tuple(_ring_box(line) for line in lines))
@@ -161,12 +182,19 @@ def _destination(lat: float, lon: float, bearing: float, miles: float) -> tuple[
     d = miles / EARTH_RADIUS_MILES
     p1, l1, b = math.radians(lat), math.radians(lon), math.radians(bearing)
     p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
-    l2 = l1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2))
+    l2 = l1 + math.atan2(
+        math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2)
+    )
     return math.degrees(p2), math.degrees(l2)
 
 
-def fit_view(center: tuple[float, float] | None, radius_miles: float | None,
-             points: list[Point], width: int, height: int) -> View:
+def fit_view(
+    center: tuple[float, float] | None,
+    radius_miles: float | None,
+    points: list[Point],
+    width: int,
+    height: int,
+) -> View:
     """Choose the view: the search circle, else the points' (and centre's) box plus room for markers."""
     pad = MARKER_R + 8
     if center is not None and radius_miles:
@@ -192,12 +220,17 @@ def fit_view(center: tuple[float, float] | None, radius_miles: float | None,
 
 def _outcode(x: float, y: float, box: Box) -> int:
     """Return which sides of a pixel box a point lies beyond, as bits."""
-    return ((x < box[0]) | (x > box[2]) << 1 | (y < box[1]) << 2 | (y > box[3]) << 3)
+    return (x < box[0]) | (x > box[2]) << 1 | (y < box[1]) << 2 | (y > box[3]) << 3
 
 
 def _clip_polygon(points: list[tuple[float, float]], box: Box) -> list[tuple[float, float]]:
     """Clip a polygon to a pixel box (Sutherland-Hodgman)."""
-    for axis, limit, keep_below in ((0, box[0], False), (0, box[2], True), (1, box[1], False), (1, box[3], True)):
+    for axis, limit, keep_below in (
+        (0, box[0], False),
+        (0, box[2], True),
+        (1, box[1], False),
+        (1, box[3], True),
+    ):
         if not points:
             break
         out = []
@@ -262,7 +295,9 @@ def _path(runs: list[list[tuple[float, float]]], closed: bool) -> str:
         if len(kept) < (3 if closed else 2):
             continue
         steps = [_num(n) for (x0, y0), (x1, y1) in zip(kept, kept[1:]) for n in (x1 - x0, y1 - y0)]
-        parts.append(f"M{_num(kept[0][0])} {_num(kept[0][1])}l{_join(steps)}" + ("z" if closed else ""))
+        parts.append(
+            f"M{_num(kept[0][0])} {_num(kept[0][1])}l{_join(steps)}" + ("z" if closed else "")
+        )
     return "".join(parts)
 
 
@@ -305,9 +340,11 @@ def _scale_bar(view: View) -> str:
     length = miles * view.px_per_mile
     x0, y = 12.0, view.height - 12.0
     ink = COLOURS["ink"]
-    return (f'<g stroke="{ink}" stroke-width="2" fill="none"><path d="M{x0:.1f} {y - 5:.1f}v5h{length:.1f}v-5"/></g>'
-            f'<text x="{x0:.1f}" y="{y - 8:.1f}" font-size="12" fill="{ink}" stroke="#fff" stroke-width="3" '
-            f'paint-order="stroke">{miles:g} mi</text>')
+    return (
+        f'<g stroke="{ink}" stroke-width="2" fill="none"><path d="M{x0:.1f} {y - 5:.1f}v5h{length:.1f}v-5"/></g>'
+        f'<text x="{x0:.1f}" y="{y - 8:.1f}" font-size="12" fill="{ink}" stroke="#fff" stroke-width="3" '
+        f'paint-order="stroke">{miles:g} mi</text>'
+    )
 
 
 def _markers(view: View, points: list[Point]) -> str:
@@ -324,15 +361,22 @@ def _markers(view: View, points: list[Point]) -> str:
     leaders, markers = [], []
     for (label, x, y), (mx, my) in reversed(list(zip(inside, placed))):
         if math.hypot(mx - x, my - y) > 3:  # pushed aside: a line shows where it really is
-            leaders.append(f'<path d="M{x:.1f} {y:.1f}L{mx:.1f} {my:.1f}"/><circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>')
+            leaders.append(
+                f'<path d="M{x:.1f} {y:.1f}L{mx:.1f} {my:.1f}"/><circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>'
+            )
         size = 11 if len(label) <= 2 else 9
-        markers.append(f'<g class="marker"><circle cx="{mx:.1f}" cy="{my:.1f}" r="{MARKER_R}"/>'
-                       f'<text x="{mx:.1f}" y="{my:.1f}" dy=".35em" font-size="{size}" fill="#fff" stroke="none">'
-                       f'{escape(label)}</text></g>')
+        markers.append(
+            f'<g class="marker"><circle cx="{mx:.1f}" cy="{my:.1f}" r="{MARKER_R}"/>'
+            f'<text x="{mx:.1f}" y="{my:.1f}" dy=".35em" font-size="{size}" fill="#fff" stroke="none">'
+            f"{escape(label)}</text></g>"
+        )
     # Leaders go under every marker, so no line crosses a number.
-    return (f'<g fill="{colour}" stroke="{colour}" stroke-width="1.5">{"".join(leaders)}</g>'
-            f'<g text-anchor="middle" font-weight="700" fill="{colour}" stroke="#fff" stroke-width="1.5">'
-            + "".join(markers) + "</g>")
+    return (
+        f'<g fill="{colour}" stroke="{colour}" stroke-width="1.5">{"".join(leaders)}</g>'
+        f'<g text-anchor="middle" font-weight="700" fill="{colour}" stroke="#fff" stroke-width="1.5">'
+        + "".join(markers)
+        + "</g>"
+    )
 
 
 def _radius_circle(view: View, center: tuple[float, float], radius_miles: float) -> str:
@@ -343,8 +387,10 @@ def _radius_circle(view: View, center: tuple[float, float], radius_miles: float)
         x, y = view.project(_near(lon, view.lon0), lat)
         points.append(f"{x:.1f},{y:.1f}")
     colour = COLOURS["radius"]
-    return (f'<polygon class="radius" points="{" ".join(points)}" fill="{colour}" fill-opacity=".06" '
-            f'stroke="{colour}" stroke-width="2"/>')
+    return (
+        f'<polygon class="radius" points="{" ".join(points)}" fill="{colour}" fill-opacity=".06" '
+        f'stroke="{colour}" stroke-width="2"/>'
+    )
 
 
 def _outlines(view: View, outlines: Outlines) -> str:
@@ -359,13 +405,18 @@ def _outlines(view: View, outlines: Outlines) -> str:
     for state in outlines.states:
         if not _overlaps(state.box, geo_box):
             continue
-        runs = [_clip_polygon(projected(ring), px_box)
-                for ring, box in zip(state.rings, state.boxes) if _overlaps(box, geo_box)]
+        runs = [
+            _clip_polygon(projected(ring), px_box)
+            for ring, box in zip(state.rings, state.boxes)
+            if _overlaps(box, geo_box)
+        ]
         d = _path([r for r in runs if len(r) >= 3], closed=True)
         if d:
             state_paths.append(f'<path data-name={quoteattr(state.name)} d="{d}"/>')
-    out = (f'<g class="states" fill="{COLOURS["land"]}" fill-rule="evenodd" stroke="{COLOURS["state"]}" '
-           f'stroke-width="1" stroke-linejoin="round">{"".join(state_paths)}</g>')
+    out = (
+        f'<g class="states" fill="{COLOURS["land"]}" fill-rule="evenodd" stroke="{COLOURS["state"]}" '
+        f'stroke-width="1" stroke-linejoin="round">{"".join(state_paths)}</g>'
+    )
     if min(view.width, view.height) / view.px_per_mile >= COUNTY_VIEW_MILES:
         return out
     county_runs = []
@@ -373,26 +424,41 @@ def _outlines(view: View, outlines: Outlines) -> str:
         if _overlaps(box, geo_box):
             county_runs += _visible_runs(projected(line), px_box)
     if county_runs:
-        out += (f'<path class="counties" d="{_path(county_runs, closed=False)}" fill="none" '
-                f'stroke="{COLOURS["county"]}" stroke-width=".7" stroke-linejoin="round"/>')
+        out += (
+            f'<path class="counties" d="{_path(county_runs, closed=False)}" fill="none" '
+            f'stroke="{COLOURS["county"]}" stroke-width=".7" stroke-linejoin="round"/>'
+        )
     return out
 
 
-def _check(center: tuple[float, float] | None, radius_miles: float | None,
-           points: list[Point], width: int, height: int) -> None:
+def _check(
+    center: tuple[float, float] | None,
+    radius_miles: float | None,
+    points: list[Point],
+    width: int,
+    height: int,
+) -> None:
     """Raise ValueError for input that cannot be drawn."""
     if not (50 <= width <= 4000 and 50 <= height <= 4000):
         raise ValueError("width and height must be between 50 and 4000 pixels")
     spots = list(points) + ([("", center[0], center[1])] if center is not None else [])
     for _, lat, lon in spots:
-        if not (math.isfinite(lat) and math.isfinite(lon) and -85 <= lat <= 85 and -360 <= lon <= 360):
+        if not (
+            math.isfinite(lat) and math.isfinite(lon) and -85 <= lat <= 85 and -360 <= lon <= 360
+        ):
             raise ValueError(f"not a latitude and longitude: {lat!r}, {lon!r}")
     if radius_miles is not None and not (math.isfinite(radius_miles) and 0 <= radius_miles <= 3000):
         raise ValueError("radius_miles must be between 0 and 3000")
 
 
-def render_svg(center: tuple[float, float] | None, radius_miles: float | None, points: list[Point],
-               width: int = 640, height: int = 400, outlines: Outlines | None = None) -> str:
+def render_svg(
+    center: tuple[float, float] | None,
+    radius_miles: float | None,
+    points: list[Point],
+    width: int = 640,
+    height: int = 400,
+    outlines: Outlines | None = None,
+) -> str:
     """Return an SVG map of the search circle (or the points' area) with numbered result markers.
 
     ``center`` is (latitude, longitude); ``points`` are (label, latitude, longitude). Points outside the

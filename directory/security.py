@@ -1,4 +1,5 @@
 """Security headers, CSRF, rate limits, and request logs that never contain query strings."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,9 @@ from flask_wtf.csrf import CSRFProtect
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 access_log = logging.getLogger("directory.access")
-LIMITED_BLUEPRINTS = frozenset({"api", "hsds_api"})  # all their endpoints; pages limit only the report form
+LIMITED_BLUEPRINTS = frozenset(
+    {"api", "hsds_api"}
+)  # all their endpoints; pages limit only the report form
 
 
 @limiter.request_filter
@@ -23,8 +26,10 @@ def _no_limit_applies() -> bool:
     return request.method in ("GET", "HEAD") and request.blueprint not in LIMITED_BLUEPRINTS
 
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def init_app(app: Flask) -> None:
@@ -56,9 +61,17 @@ def init_app(app: Flask) -> None:
             h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         # Search terms and places are private: the log keeps the path only, never the query string.
         if access_log.isEnabledFor(logging.INFO):
-            access_log.info(json.dumps({
-                "method": request.method, "path": request.path, "status": response.status_code,
-                "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1),
-                "bytes": response.calculate_content_length(),
-            }))
+            access_log.info(
+                json.dumps(
+                    {
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "ms": round(
+                            (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1
+                        ),
+                        "bytes": response.calculate_content_length(),
+                    }
+                )
+            )
         return response

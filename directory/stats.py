@@ -1,4 +1,5 @@
 """What the data holds: counts by tag, state and source, and how far the type-of-care filters reach."""
+
 from __future__ import annotations
 
 import csv
@@ -23,20 +24,35 @@ def stats() -> dict[str, Any]:
     by_state: Counter[str] = Counter()
     by_precision: Counter[str] = Counter()
     for codes, state, precision in db.session.execute(
-        select(Provider.codes, Provider.state, Provider.geo_precision).where(Provider.status == "active")
+        select(Provider.codes, Provider.state, Provider.geo_precision).where(
+            Provider.status == "active"
+        )
     ):
         by_state[state] += 1
         by_precision[precision] += 1
         for g, opts in tax.tags(frozenset(codes.split())).items():
             for o in opts:
                 by_tag[f"{g}={o.key}"] += 1
-    by_source = dict(db.session.execute(
-        select(ProviderSource.source, func.count()).where(ProviderSource.status == "active")
-        .group_by(ProviderSource.source)).all())
-    retired = db.session.scalar(select(func.count()).select_from(Provider).where(Provider.status == "retired"))
-    return {"providers": sum(by_state.values()), "retired": retired, "services": service_coverage(),
-            "by_tag": dict(sorted(by_tag.items())), "by_state": dict(sorted(by_state.items())),
-            "by_source": by_source, "by_location_precision": dict(by_precision), "index": index_health()}
+    by_source = dict(
+        db.session.execute(
+            select(ProviderSource.source, func.count())
+            .where(ProviderSource.status == "active")
+            .group_by(ProviderSource.source)
+        ).all()
+    )
+    retired = db.session.scalar(
+        select(func.count()).select_from(Provider).where(Provider.status == "retired")
+    )
+    return {
+        "providers": sum(by_state.values()),
+        "retired": retired,
+        "services": service_coverage(),
+        "by_tag": dict(sorted(by_tag.items())),
+        "by_state": dict(sorted(by_state.items())),
+        "by_source": by_source,
+        "by_location_precision": dict(by_precision),
+        "index": index_health(),
+    }
 
 
 def service_coverage(radius: float = 25.0) -> dict[str, Any]:
@@ -55,8 +71,12 @@ def service_coverage(radius: float = 25.0) -> dict[str, Any]:
         place = gazetteer().city_place(c["city"], c["state"])
         if place is None or not detox[cat.within(place.latitude, place.longitude, radius)[0]].any():
             without.append(f"{c['city']}, {c['state']}")
-    return {"providers": len(cat), "with_type_of_care": with_type,
-            "share_with_type_of_care": round(with_type / len(cat), 4) if len(cat) else 0.0,
-            "by_type": {o.key: int(cat.tags[:, tax.column("type", o.key)].sum()) for o in types},
-            "largest_cities": len(cities), "cities_with_detox_within_25_miles": len(cities) - len(without),
-            "cities_without_detox_within_25_miles": without}
+    return {
+        "providers": len(cat),
+        "with_type_of_care": with_type,
+        "share_with_type_of_care": round(with_type / len(cat), 4) if len(cat) else 0.0,
+        "by_type": {o.key: int(cat.tags[:, tax.column("type", o.key)].sum()) for o in types},
+        "largest_cities": len(cities),
+        "cities_with_detox_within_25_miles": len(cities) - len(without),
+        "cities_without_detox_within_25_miles": without,
+    }

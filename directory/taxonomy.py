@@ -5,6 +5,7 @@
 ``data/service-codes-extra.csv`` give every code a name and let files that carry service *names* be
 turned back into codes; the first dictionary to name a code or a service name wins.
 """
+
 from __future__ import annotations
 
 import csv
@@ -49,7 +50,9 @@ class Taxonomy:
     code_names: dict[str, str] = field(default_factory=dict)  # code -> service name
     code_categories: dict[str, str] = field(default_factory=dict)  # code -> category name
     name_codes: dict[str, str] = field(default_factory=dict)  # folded service name -> code
-    _tags_cache: dict[frozenset[str], dict[str, list[Option]]] = field(default_factory=dict, repr=False, compare=False)
+    _tags_cache: dict[frozenset[str], dict[str, list[Option]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
     _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def derived(self, key: str, make: Callable[[Taxonomy], Any]) -> Any:
@@ -152,8 +155,12 @@ def _read_dictionary(path: Path, tax: Taxonomy) -> None:
                 tax.name_codes.setdefault(fold(name), code)
 
 
-DICTIONARIES = ("samhsa/service-code-reference-2023.csv", "samhsa/service-codes.csv", "service-codes-extra.csv",
-                "samhsa/nssats-2015-keys.csv")
+DICTIONARIES = (
+    "samhsa/service-code-reference-2023.csv",
+    "samhsa/service-codes.csv",
+    "service-codes-extra.csv",
+    "samhsa/nssats-2015-keys.csv",
+)
 
 
 def load_taxonomy(data_dir: Path) -> Taxonomy:
@@ -166,8 +173,13 @@ def load_taxonomy(data_dir: Path) -> Taxonomy:
             label=g["label"],
             description=g.get("description", ""),
             options=tuple(
-                Option(g["key"], o["key"], o["label"], o.get("description", ""),
-                       frozenset([*(c.upper() for c in o["codes"]), option_code(g["key"], o["key"])]))
+                Option(
+                    g["key"],
+                    o["key"],
+                    o["label"],
+                    o.get("description", ""),
+                    frozenset([*(c.upper() for c in o["codes"]), option_code(g["key"], o["key"])]),
+                )
                 for o in g.get("option", [])
             ),
         )

@@ -17,6 +17,7 @@ baselines get the place already resolved and compute no facets, synonyms or spel
 the combined queries recur from the text-only ones, as popular words do, so caches keyed by text help
 there. Location-only queries must give the very same provider ids in all three, or the exit status is 1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,10 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -42,13 +44,13 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from directory import create_app  # noqa: E402
 from directory.bundle import load_bundle  # noqa: E402
-from directory.search.upkeep import reindex  # noqa: E402
 from directory.db import db  # noqa: E402
 from directory.models import Provider, bump_data_version  # noqa: E402
 from directory.search.fields import services_text  # noqa: E402
 from directory.search.params import SearchQuery, parse_query  # noqa: E402
 from directory.search.service import find_providers, resolve_location  # noqa: E402
 from directory.search.text import words_of  # noqa: E402
+from directory.search.upkeep import reindex  # noqa: E402
 
 QUERIES = Path(__file__).resolve().parent / "bench_queries.json"
 EARTH_RADIUS_MILES = 3958.7613
@@ -74,11 +76,21 @@ class Case:
 
 # -- data -------------------------------------------------------------------------------------------
 def build_app(folder: Path) -> Flask:
-    return create_app({"TESTING": True, "SECRET_KEY": "bench", "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-                       "INDEX_DIR": str(folder / "index"), "SERVER_NAME": "localhost", "RATELIMIT_ENABLED": False})
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "INDEX_DIR": str(folder / "index"),
+            "SERVER_NAME": "localhost",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
 
 
-def import_bundle(data_dir: Path, folder: Path, files: int | None, log: Callable[..., None]) -> None:
+def import_bundle(
+    data_dir: Path, folder: Path, files: int | None, log: Callable[..., None]
+) -> None:
     """Import the bundled files through ``load_bundle``; with ``files``, a manifest of only the first ones."""
     if files is None:
         load_bundle(data_dir, echo=log)
@@ -89,7 +101,10 @@ def import_bundle(data_dir: Path, folder: Path, files: int | None, log: Callable
     for e in entries:  # absolute paths, so the manifest can live in the temporary folder
         lines += ["[[file]]", f"path = {json.dumps(str(data_dir / e['path']))}"]
         lines += [f"map = {json.dumps(str(data_dir / e['map']))}"] if e.get("map") else []
-        lines += [f"add_codes = {json.dumps(e.get('add_codes', []))}", f"source_date = {json.dumps(e.get('source_date', ''))}"]
+        lines += [
+            f"add_codes = {json.dumps(e.get('add_codes', []))}",
+            f"source_date = {json.dumps(e.get('source_date', ''))}",
+        ]
     (folder / "bundle.toml").write_text("\n".join(lines) + "\n")
     load_bundle(folder, echo=log)
 
@@ -97,7 +112,10 @@ def import_bundle(data_dir: Path, folder: Path, files: int | None, log: Callable
 def replicate(scale: int, seed: int = 1) -> int:
     """Add ``scale - 1`` copies of every active provider, moved 0.5-4 km and renamed; return the new count."""
     table = Provider.__table__
-    originals = [dict(r._mapping) for r in db.session.execute(select(table).where(table.c.status == "active"))]
+    originals = [
+        dict(r._mapping)
+        for r in db.session.execute(select(table).where(table.c.status == "active"))
+    ]
     step = max((r["id"] for r in originals), default=0)
     rng = random.Random(seed)
     for k in range(1, scale):
@@ -105,10 +123,19 @@ def replicate(scale: int, seed: int = 1) -> int:
         for r in originals:
             km, bearing = rng.uniform(0.5, 4.0), rng.uniform(0, 2 * math.pi)
             lat = max(-89.9, min(89.9, r["latitude"] + km * math.cos(bearing) / 111.2))
-            lon = r["longitude"] + km * math.sin(bearing) / (111.2 * max(0.05, math.cos(math.radians(lat))))
-            copies.append({**r, "id": r["id"] + k * step, "public_id": f"{r['public_id']}-{k}",
-                           "name": f"{r['name']} {NAME_SUFFIXES[(r['id'] + k) % len(NAME_SUFFIXES)]}",
-                           "latitude": lat, "longitude": (lon + 540) % 360 - 180})
+            lon = r["longitude"] + km * math.sin(bearing) / (
+                111.2 * max(0.05, math.cos(math.radians(lat)))
+            )
+            copies.append(
+                {
+                    **r,
+                    "id": r["id"] + k * step,
+                    "public_id": f"{r['public_id']}-{k}",
+                    "name": f"{r['name']} {NAME_SUFFIXES[(r['id'] + k) % len(NAME_SUFFIXES)]}",
+                    "latitude": lat,
+                    "longitude": (lon + 540) % 360 - 180,
+                }
+            )
         db.session.execute(insert(table), copies)
     bump_data_version()
     db.session.commit()
@@ -125,16 +152,32 @@ def build_baselines(path: Path, tax: Any) -> sqlite3.Connection:
         CREATE VIRTUAL TABLE geo USING rtree(id, min_lat, max_lat, min_lon, max_lon);
     """)
     services: dict[str, str] = {}  # codes -> services text, as the Whoosh index has it
-    rows = db.session.execute(select(Provider.id, Provider.name, Provider.name2, Provider.codes, Provider.latitude,
-                                     Provider.longitude).where(Provider.status == "active"))
+    rows = db.session.execute(
+        select(
+            Provider.id,
+            Provider.name,
+            Provider.name2,
+            Provider.codes,
+            Provider.latitude,
+            Provider.longitude,
+        ).where(Provider.status == "active")
+    )
     for r in rows:
         if r.codes not in services:
             services[r.codes] = services_text(r.codes.split(), tax)
         text = services[r.codes]
-        conn.execute("INSERT INTO plain VALUES (?, ?, ?, ?, ?)",
-                     (r.id, r.latitude, r.longitude, r.codes, f"{r.name} {r.name2} {text}"))
-        conn.execute("INSERT INTO fts (rowid, name, name2, services) VALUES (?, ?, ?, ?)", (r.id, r.name, r.name2, text))
-        conn.execute("INSERT INTO geo VALUES (?, ?, ?, ?, ?)", (r.id, r.latitude, r.latitude, r.longitude, r.longitude))
+        conn.execute(
+            "INSERT INTO plain VALUES (?, ?, ?, ?, ?)",
+            (r.id, r.latitude, r.longitude, r.codes, f"{r.name} {r.name2} {text}"),
+        )
+        conn.execute(
+            "INSERT INTO fts (rowid, name, name2, services) VALUES (?, ?, ?, ?)",
+            (r.id, r.name, r.name2, text),
+        )
+        conn.execute(
+            "INSERT INTO geo VALUES (?, ?, ?, ?, ?)",
+            (r.id, r.latitude, r.latitude, r.longitude, r.longitude),
+        )
     conn.commit()
     return conn
 
@@ -143,7 +186,10 @@ def build_baselines(path: Path, tax: Any) -> sqlite3.Connection:
 def great_circle(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     """Haversine distance in miles, written separately from the catalog's so the check is independent."""
     phi, phis = math.radians(lat), np.radians(lats)
-    h = np.sin((phis - phi) / 2) ** 2 + math.cos(phi) * np.cos(phis) * np.sin(np.radians(lons - lon) / 2) ** 2
+    h = (
+        np.sin((phis - phi) / 2) ** 2
+        + math.cos(phi) * np.cos(phis) * np.sin(np.radians(lons - lon) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_MILES * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
 
 
@@ -174,17 +220,24 @@ def fts_match(words: list[str]) -> str:
 def fts_rtree(conn: sqlite3.Connection, case: Case) -> list[int]:
     """Ids in result order: FTS5 for text (best bm25 first), R*Tree then exact distance for a place."""
     if case.point is None:
-        rows = conn.execute("SELECT p.id, p.codes FROM fts JOIN plain p ON p.id = fts.rowid "
-                            "WHERE fts MATCH ? ORDER BY rank", (fts_match(case.words),)).fetchall()
+        rows = conn.execute(
+            "SELECT p.id, p.codes FROM fts JOIN plain p ON p.id = fts.rowid "
+            "WHERE fts MATCH ? ORDER BY rank",
+            (fts_match(case.words),),
+        ).fetchall()
         return [i for i, codes in rows if passes(codes, case.groups)]
     lat, lon = case.point
-    sql = ("SELECT p.id, p.lat, p.lon, p.codes FROM geo JOIN plain p ON p.id = geo.id "
-           "WHERE geo.max_lat >= ? AND geo.min_lat <= ? AND geo.max_lon >= ? AND geo.min_lon <= ?")
+    sql = (
+        "SELECT p.id, p.lat, p.lon, p.codes FROM geo JOIN plain p ON p.id = geo.id "
+        "WHERE geo.max_lat >= ? AND geo.min_lat <= ? AND geo.max_lon >= ? AND geo.min_lon <= ?"
+    )
     rows = []
     for box in boxes(lat, lon, case.query.radius):
         if case.words:
-            rows += conn.execute(sql + " AND p.id IN (SELECT rowid FROM fts WHERE fts MATCH ?)",
-                                 (*box, fts_match(case.words))).fetchall()
+            rows += conn.execute(
+                sql + " AND p.id IN (SELECT rowid FROM fts WHERE fts MATCH ?)",
+                (*box, fts_match(case.words)),
+            ).fetchall()
         else:
             rows += conn.execute(sql, box).fetchall()
     rows = [r for r in rows if passes(r[3], case.groups)]
@@ -196,8 +249,10 @@ def fts_rtree(conn: sqlite3.Connection, case: Case) -> list[int]:
     return ids[keep][np.argsort(dist[keep], kind="stable")].tolist()
 
 
-HAVERSINE_SQL = ("2 * 3958.7613 * asin(min(1.0, sqrt(power(sin(radians(lat - :lat) / 2), 2) + "
-                 "cos(radians(:lat)) * cos(radians(lat)) * power(sin(radians(lon - :lon) / 2), 2))))")
+HAVERSINE_SQL = (
+    "2 * 3958.7613 * asin(min(1.0, sqrt(power(sin(radians(lat - :lat) / 2), 2) + "
+    "cos(radians(:lat)) * cos(radians(lat)) * power(sin(radians(lon - :lon) / 2), 2))))"
+)
 
 
 def naive(conn: sqlite3.Connection, case: Case) -> list[int]:
@@ -208,8 +263,11 @@ def naive(conn: sqlite3.Connection, case: Case) -> list[int]:
         rows = conn.execute(f"SELECT id, codes FROM plain WHERE {like}", params).fetchall()
     else:
         params.update(lat=case.point[0], lon=case.point[1], radius=case.query.radius)
-        rows = conn.execute(f"SELECT id, codes FROM (SELECT id, codes, {HAVERSINE_SQL} AS dist FROM plain "
-                            f"WHERE {like}) WHERE dist <= :radius ORDER BY dist", params).fetchall()
+        rows = conn.execute(
+            f"SELECT id, codes FROM (SELECT id, codes, {HAVERSINE_SQL} AS dist FROM plain "
+            f"WHERE {like}) WHERE dist <= :radius ORDER BY dist",
+            params,
+        ).fetchall()
     return [i for i, codes in rows if passes(codes, case.groups)]
 
 
@@ -223,10 +281,22 @@ def prepare(app: Flask, mix: list[dict[str, Any]]) -> list[Case]:
             q = parse_query(item["args"], tax, app.config)
             place, _, error = resolve_location(q)
             if error or (place is not None and place.precision == "state"):
-                raise SystemExit(f"bench query {item['args']} needs one place that is not a state ({error})")
-            groups = [frozenset().union(*(codes[(g, o)] for o in opts)) for g, opts in q.filters.items()]
-            cases.append(Case(item["kind"], item["args"], q, words_of(q.q),
-                              (place.latitude, place.longitude) if place else None, groups))
+                raise SystemExit(
+                    f"bench query {item['args']} needs one place that is not a state ({error})"
+                )
+            groups = [
+                frozenset().union(*(codes[(g, o)] for o in opts)) for g, opts in q.filters.items()
+            ]
+            cases.append(
+                Case(
+                    item["kind"],
+                    item["args"],
+                    q,
+                    words_of(q.q),
+                    (place.latitude, place.longitude) if place else None,
+                    groups,
+                )
+            )
     return cases
 
 
@@ -234,11 +304,13 @@ def ours(app: Flask) -> Callable[[Case], int]:
     def run(case: Case) -> int:
         with app.test_request_context():  # a request's own database session, as in the views
             return find_providers(case.query).total
+
     return run
 
 
-def measure(system: Callable[[Case], Any], warmup: list[Case], cases: list[Case],
-            repeat: int) -> dict[str, list[float]]:
+def measure(
+    system: Callable[[Case], Any], warmup: list[Case], cases: list[Case], repeat: int
+) -> dict[str, list[float]]:
     """Milliseconds per query, by kind, after the (unmeasured) warm-up queries."""
     for c in warmup:
         system(c)
@@ -253,8 +325,11 @@ def measure(system: Callable[[Case], Any], warmup: list[Case], cases: list[Case]
 
 def percentiles(samples: dict[str, list[float]]) -> dict[str, dict[str, float]]:
     groups = {**samples, "all": [x for k in KINDS for x in samples[k]]}
-    return {k: {"n": len(v), **{f"p{p}": round(float(np.percentile(v, p)), 3) for p in (50, 95, 99)}}
-            for k, v in groups.items() if v}
+    return {
+        k: {"n": len(v), **{f"p{p}": round(float(np.percentile(v, p)), 3) for p in (50, 95, 99)}}
+        for k, v in groups.items()
+        if v
+    }
 
 
 def our_ids(app: Flask, query: SearchQuery) -> tuple[int, set[int]]:
@@ -281,28 +356,56 @@ def check(app: Flask, conn: sqlite3.Connection, cases: list[Case]) -> dict[str, 
             theirs = fn(conn, c)
             differ = sorted(mine.symmetric_difference(theirs))
             if differ:
-                coords = conn.execute(f"SELECT lat, lon FROM plain WHERE id IN ({','.join(map(str, differ))})").fetchall()
+                coords = conn.execute(
+                    f"SELECT lat, lon FROM plain WHERE id IN ({','.join(map(str, differ))})"
+                ).fetchall()
                 assert c.point is not None
-                dist = great_circle(*c.point, np.array([p[0] for p in coords]), np.array([p[1] for p in coords]))
+                dist = great_circle(
+                    *c.point, np.array([p[0] for p in coords]), np.array([p[1] for p in coords])
+                )
                 differ = [] if np.all(np.abs(dist - c.query.radius) <= BOUNDARY_MILES) else differ
             if differ or total != len(mine) or len(theirs) != len(set(theirs)):
-                problems.append({"args": c.args, "baseline": name, "ours": total, "theirs": len(theirs),
-                                 "differing_ids": differ[:10]})
-    return {"passed": not problems and checked > 0, "queries": checked, "ids_compared": compared, "problems": problems}
+                problems.append(
+                    {
+                        "args": c.args,
+                        "baseline": name,
+                        "ours": total,
+                        "theirs": len(theirs),
+                        "differing_ids": differ[:10],
+                    }
+                )
+    return {
+        "passed": not problems and checked > 0,
+        "queries": checked,
+        "ids_compared": compared,
+        "problems": problems,
+    }
 
 
 def targets(scale: int, lat: dict[str, dict[str, dict[str, float]]]) -> list[dict[str, Any]]:
     ours_all, ours_loc = lat["ours"]["all"]["p95"], lat["ours"]["location"]["p95"]
     return [
-        {"what": "p95 over the whole mix, facets included", "target": f"<= {P95_TARGET_MS.get(scale, 80.0):g} ms",
-         "measured": f"{ours_all:.1f} ms", "ok": ours_all <= P95_TARGET_MS.get(scale, 80.0),
-         "applies": scale in P95_TARGET_MS},
-        {"what": "location-only p95 vs fts5+rtree p95", "target": "<= 2x",
-         "measured": f"{ours_loc / lat['fts5+rtree']['location']['p95']:.2f}x",
-         "ok": ours_loc <= 2 * lat["fts5+rtree"]["location"]["p95"], "applies": True},
-        {"what": "naive p95 / our p95 over the whole mix", "target": ">= 20x (scale 10)",
-         "measured": f"{lat['naive']['all']['p95'] / ours_all:.1f}x", "ok": lat["naive"]["all"]["p95"] >= 20 * ours_all,
-         "applies": scale >= 10},
+        {
+            "what": "p95 over the whole mix, facets included",
+            "target": f"<= {P95_TARGET_MS.get(scale, 80.0):g} ms",
+            "measured": f"{ours_all:.1f} ms",
+            "ok": ours_all <= P95_TARGET_MS.get(scale, 80.0),
+            "applies": scale in P95_TARGET_MS,
+        },
+        {
+            "what": "location-only p95 vs fts5+rtree p95",
+            "target": "<= 2x",
+            "measured": f"{ours_loc / lat['fts5+rtree']['location']['p95']:.2f}x",
+            "ok": ours_loc <= 2 * lat["fts5+rtree"]["location"]["p95"],
+            "applies": True,
+        },
+        {
+            "what": "naive p95 / our p95 over the whole mix",
+            "target": ">= 20x (scale 10)",
+            "measured": f"{lat['naive']['all']['p95'] / ours_all:.1f}x",
+            "ok": lat["naive"]["all"]["p95"] >= 20 * ours_all,
+            "applies": scale >= 10,
+        },
     ]
 
 
@@ -311,37 +414,53 @@ def ratios(lat: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[str, f
     for k in lat["ours"]:
         for p in ("p50", "p95", "p99"):
             o = max(lat["ours"][k][p], 1e-9)
-            out.setdefault(k, {})[f"ours/fts5+rtree {p}"] = round(o / max(lat["fts5+rtree"][k][p], 1e-9), 2)
+            out.setdefault(k, {})[f"ours/fts5+rtree {p}"] = round(
+                o / max(lat["fts5+rtree"][k][p], 1e-9), 2
+            )
             out[k][f"naive/ours {p}"] = round(lat["naive"][k][p] / o, 2)
     return out
 
 
 def report(r: dict[str, Any]) -> None:
-    print(f"search bench: scale {r['scale']}, {r['providers']:,} providers, {r['queries']} queries x {r['repeat']} "
-          f"({', '.join(f'{n} {k}' for k, n in r['kinds'].items())}); "
-          f"load {r['load_before']} -> {r['load_after']} on {r['cpus']} CPUs")
+    print(
+        f"search bench: scale {r['scale']}, {r['providers']:,} providers, {r['queries']} queries x {r['repeat']} "
+        f"({', '.join(f'{n} {k}' for k, n in r['kinds'].items())}); "
+        f"load {r['load_before']} -> {r['load_after']} on {r['cpus']} CPUs"
+    )
     print("setup: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["setup_seconds"].items()))
     columns, ps = (*KINDS, "all"), ("p50", "p95", "p99")
     print(f"\n{'ms':<20}" + "".join(f"{k:>27}" for k in columns))
     print(f"{'':<20}" + "".join(f"{p:>9}" for p in ps) * len(columns))
     for s in SYSTEMS:
-        print(f"{s:<20}" + "".join(f"{r['latency_ms'][s][k][p]:>9.2f}" for k in columns for p in ps))
+        print(
+            f"{s:<20}" + "".join(f"{r['latency_ms'][s][k][p]:>9.2f}" for k in columns for p in ps)
+        )
     for name in ("ours/fts5+rtree", "naive/ours"):
-        print(f"{name + ' (x)':<20}" + "".join(f"{r['ratios'][k][f'{name} {p}']:>9.2f}" for k in columns for p in ps))
+        print(
+            f"{name + ' (x)':<20}"
+            + "".join(f"{r['ratios'][k][f'{name} {p}']:>9.2f}" for k in columns for p in ps)
+        )
     print("\ntargets")
     for t in r["targets"]:
         status = ("PASS" if t["ok"] else "MISS") if t["applies"] else "n/a "
         print(f"  {status}  {t['what']:<45} target {t['target']:<20} measured {t['measured']}")
     c = r["check"]
-    print(f"\ncheck: location-only ids equal in all three systems on {c['queries']} queries "
-          f"({c['ids_compared']:,} ids): "
-          f"{'PASS' if c['passed'] else 'FAIL'}")
+    print(
+        f"\ncheck: location-only ids equal in all three systems on {c['queries']} queries "
+        f"({c['ids_compared']:,} ids): "
+        f"{'PASS' if c['passed'] else 'FAIL'}"
+    )
     for p in c["problems"][:10]:
         print(f"  {p}")
 
 
-def run(scale: int = 1, files: int | None = None, repeat: int = 1, queries: Path = QUERIES,
-        log: Callable[..., None] = print) -> dict[str, Any]:
+def run(
+    scale: int = 1,
+    files: int | None = None,
+    repeat: int = 1,
+    queries: Path = QUERIES,
+    log: Callable[..., None] = print,
+) -> dict[str, Any]:
     """Build everything in a temporary folder, measure the three systems and check them; return the figures."""
     mix = json.loads(queries.read_text())
     setup: dict[str, float] = {}
@@ -366,9 +485,11 @@ def run(scale: int = 1, files: int | None = None, repeat: int = 1, queries: Path
             providers = conn.execute("SELECT count(*) FROM plain").fetchone()[0]
             warmup, cases = prepare(app, mix["warmup"]), prepare(app, mix["queries"])
             load_before = [round(x, 2) for x in os.getloadavg()]
-            samples = {"ours": measure(ours(app), warmup, cases, repeat),
-                       "fts5+rtree": measure(lambda c: fts_rtree(conn, c), warmup, cases, repeat),
-                       "naive": measure(lambda c: naive(conn, c), warmup, cases, repeat)}
+            samples = {
+                "ours": measure(ours(app), warmup, cases, repeat),
+                "fts5+rtree": measure(lambda c: fts_rtree(conn, c), warmup, cases, repeat),
+                "naive": measure(lambda c: naive(conn, c), warmup, cases, repeat),
+            }
             load_after = [round(x, 2) for x in os.getloadavg()]
             log("  checking location-only results")
             result_check = check(app, conn, cases)
@@ -377,26 +498,54 @@ def run(scale: int = 1, files: int | None = None, repeat: int = 1, queries: Path
             with app.app_context():
                 db.engine.dispose()
     lat = {s: percentiles(v) for s, v in samples.items()}
-    return {"scale": scale, "files": files, "providers": providers, "queries": len(cases), "repeat": repeat,
-            "kinds": {k: sum(c.kind == k for c in cases) for k in KINDS}, "cpus": os.cpu_count(),
-            "load_before": load_before, "load_after": load_after,
-            "setup_seconds": {k: round(v, 1) for k, v in setup.items()}, "latency_ms": lat, "ratios": ratios(lat),
-            "targets": targets(scale, lat), "check": result_check}
+    return {
+        "scale": scale,
+        "files": files,
+        "providers": providers,
+        "queries": len(cases),
+        "repeat": repeat,
+        "kinds": {k: sum(c.kind == k for c in cases) for k in KINDS},
+        "cpus": os.cpu_count(),
+        "load_before": load_before,
+        "load_after": load_after,
+        "setup_seconds": {k: round(v, 1) for k, v in setup.items()},
+        "latency_ms": lat,
+        "ratios": ratios(lat),
+        "targets": targets(scale, lat),
+        "check": result_check,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=int, default=1, help="copies of the national data (default 1)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object with every figure")
-    parser.add_argument("--files", type=int, help="import only the bundle's first FILES files (quick runs)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="run the mix this many times per system (later passes find our caches warm)")
-    parser.add_argument("--queries", type=Path, default=QUERIES, help="the query mix (default: %(default)s)")
+    parser.add_argument(
+        "--scale", type=int, default=1, help="copies of the national data (default 1)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object with every figure"
+    )
+    parser.add_argument(
+        "--files", type=int, help="import only the bundle's first FILES files (quick runs)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the mix this many times per system (later passes find our caches warm)",
+    )
+    parser.add_argument(
+        "--queries", type=Path, default=QUERIES, help="the query mix (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
     if args.scale < 1 or args.repeat < 1:
         parser.error("--scale and --repeat must be at least 1")
-    result = run(args.scale, args.files, args.repeat, args.queries,
-                 log=lambda *a: print(*a, file=sys.stderr, flush=True))
+    result = run(
+        args.scale,
+        args.files,
+        args.repeat,
+        args.queries,
+        log=lambda *a: print(*a, file=sys.stderr, flush=True),
+    )
     if args.json:
         print(json.dumps(result))
     else:

@@ -16,19 +16,23 @@ The output keeps the TopoJSON idea (shared arcs, quantized and delta-encoded) in
 A ring's ``~i`` (``-i - 1``) means arc ``i`` reversed. Alaska's islands west of 180° are moved to
 longitudes below -180 so that the state is one piece on an unwrapped map.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "data" / "geo" / "us-outlines.json"
 ALASKA = "02"
-ABOUT = ("US state and county outlines: US Census Bureau cartographic boundary files (2017), simplified by "
-         "the npm package us-atlas@3.0.1 (ISC licence), counties-10m.json; see data/geo/README.md")
+ABOUT = (
+    "US state and county outlines: US Census Bureau cartographic boundary files (2017), simplified by "
+    "the npm package us-atlas@3.0.1 (ISC licence), counties-10m.json; see data/geo/README.md"
+)
 
 
 def decode_arcs(arcs: list[list[list[int]]]) -> list[list[tuple[int, int]]]:
@@ -73,15 +77,21 @@ def build(topology: dict[str, Any]) -> dict[str, Any]:
     """Make the compact outline file's content from a us-atlas counties topology."""
     west, south, east, north = topology["bbox"]
     if not (-180.5 <= west <= east <= 180.5 and -90 <= south <= north <= 90):
-        raise ValueError("this topology is projected (an *-albers-* file?): use the unprojected counties-10m.json")
+        raise ValueError(
+            "this topology is projected (an *-albers-* file?): use the unprojected counties-10m.json"
+        )
     (sx, _sy), (tx, _ty) = topology["transform"]["scale"], topology["transform"]["translate"]
     arcs = decode_arcs(topology["arcs"])
     states = topology["objects"]["states"]["geometries"]
     counties = topology["objects"]["counties"]["geometries"]
 
     alaska_arcs = {i for g in states if g["id"] == ALASKA for i in arc_indices(geometry_rings(g))}
-    alaska_arcs |= {i for g in counties if str(g.get("id", "")).startswith(ALASKA)
-                    for i in arc_indices(geometry_rings(g))}
+    alaska_arcs |= {
+        i
+        for g in counties
+        if str(g.get("id", "")).startswith(ALASKA)
+        for i in arc_indices(geometry_rings(g))
+    }
     zero = -tx / sx  # quantized x of longitude 0
     turn = round(360 / sx)  # 360° in quantized units; off by under half a unit (~0.002°)
     for i in alaska_arcs:
@@ -93,8 +103,10 @@ def build(topology: dict[str, Any]) -> dict[str, Any]:
         "about": ABOUT,
         "transform": topology["transform"],
         "arcs": [encode_arc(a) for a in arcs],
-        "states": [{"id": g["id"], "name": g["properties"]["name"], "rings": geometry_rings(g)}
-                   for g in sorted(states, key=lambda g: g["id"])],
+        "states": [
+            {"id": g["id"], "name": g["properties"]["name"], "rings": geometry_rings(g)}
+            for g in sorted(states, key=lambda g: g["id"])
+        ],
         "county_arcs": sorted(county_arcs),
     }
 
@@ -103,14 +115,18 @@ def main(argv: list[str]) -> int:
     """Read FOLDER/counties-10m.json and write the compact outline file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="folder holding us-atlas@3.0.1's files")
-    parser.add_argument("--out", type=Path, default=OUT, help=f"output file (default {OUT.relative_to(REPO)})")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help=f"output file (default {OUT.relative_to(REPO)})"
+    )
     args = parser.parse_args(argv)
     with (args.folder / "counties-10m.json").open(encoding="utf-8") as f:
         data = build(json.load(f))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes, {len(data['arcs'])} arcs, "
-          f"{len(data['states'])} states and territories)")
+    print(
+        f"wrote {args.out} ({args.out.stat().st_size:,} bytes, {len(data['arcs'])} arcs, "
+        f"{len(data['states'])} states and territories)"
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """Same as `flask --app wsgi directory export …`; run `python scripts/export_providers.py --help`."""
+
 from __future__ import annotations
 
 import sys

@@ -6,6 +6,7 @@
 The taxonomy reads the CSV (reading a workbook at every start would cost time); a test checks that the
 CSV is exactly what the workbooks hold.
 """
+
 from __future__ import annotations
 
 import csv

@@ -8,6 +8,7 @@ Each drill builds its own instance in a temporary folder (SQLite file and index 
 app as DATABASE_URL and INDEX_DIR), prints what it measured, and exits 1 if anything was inconsistent.
 Servers listen on a free port between 5200 and 5299.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,15 +26,20 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-BIN = REPO / ".venv" / "bin" if (REPO / ".venv" / "bin" / "python").exists() else Path(sys.executable).parent
+BIN = (
+    REPO / ".venv" / "bin"
+    if (REPO / ".venv" / "bin" / "python").exists()
+    else Path(sys.executable).parent
+)
 PY = str(BIN / "python")
 SHARED = REPO.parent / "shared" / "data" / "samhsa"
 SAMHSA = SHARED if SHARED.exists() else REPO / "data" / "samhsa"
@@ -54,8 +60,10 @@ class State:
     checksum: str
 
     def __str__(self) -> str:
-        return (f"{self.providers} providers ({self.active} active), {self.sources} sources, "
-                f"data_version {self.version}, rows sha256 {self.checksum[:12]}")
+        return (
+            f"{self.providers} providers ({self.active} active), {self.sources} sources, "
+            f"data_version {self.version}, rows sha256 {self.checksum[:12]}"
+        )
 
 
 class Instance:
@@ -66,8 +74,13 @@ class Instance:
         folder.mkdir(parents=True, exist_ok=True)
         self.database = folder / "directory.sqlite3"
         self.index_dir = folder / "index"
-        self.env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.database}", "INDEX_DIR": str(self.index_dir),
-                    "SECRET_KEY": "faults-drill-secret", "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{self.database}",
+            "INDEX_DIR": str(self.index_dir),
+            "SECRET_KEY": "faults-drill-secret",
+            "PYTHONUNBUFFERED": "1",
+        }
 
     @contextmanager
     def app(self) -> Iterator[Any]:
@@ -75,8 +88,13 @@ class Instance:
         from directory import create_app
         from directory.db import db
 
-        application = create_app({"DATABASE_URL": self.env["DATABASE_URL"], "INDEX_DIR": str(self.index_dir),
-                                  "SECRET_KEY": self.env["SECRET_KEY"]})
+        application = create_app(
+            {
+                "DATABASE_URL": self.env["DATABASE_URL"],
+                "INDEX_DIR": str(self.index_dir),
+                "SECRET_KEY": self.env["SECRET_KEY"],
+            }
+        )
         with application.app_context():
             try:
                 yield application
@@ -86,11 +104,23 @@ class Instance:
 
     def check_isolated(self) -> None:
         """Refuse to run if the app, started as the subprocesses start it, would use another database."""
-        out = subprocess.run([PY, "-c", "from directory import create_app; a = create_app(); "
-                              "print(a.config['SQLALCHEMY_DATABASE_URI']); print(a.config['INDEX_DIR'])"],
-                             cwd=REPO, env=self.env, capture_output=True, text=True, check=True).stdout.split()
+        out = subprocess.run(
+            [
+                PY,
+                "-c",
+                "from directory import create_app; a = create_app(); "
+                "print(a.config['SQLALCHEMY_DATABASE_URI']); print(a.config['INDEX_DIR'])",
+            ],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         if out[-2:] != [self.env["DATABASE_URL"], str(self.index_dir)]:
-            raise SystemExit(f"the app would not use the drill's instance ({out[-2:]}); check instance/config.py")
+            raise SystemExit(
+                f"the app would not use the drill's instance ({out[-2:]}); check instance/config.py"
+            )
 
     def save(self, to: Path) -> None:
         shutil.rmtree(to, ignore_errors=True)
@@ -102,8 +132,13 @@ class Instance:
 
     def start_import(self, path: Path, log: Path) -> subprocess.Popen[bytes]:
         with log.open("wb") as out:
-            return subprocess.Popen([PY, "scripts/import_providers.py", str(path), "--json"], cwd=REPO, env=self.env,
-                                    stdout=out, stderr=subprocess.STDOUT)
+            return subprocess.Popen(
+                [PY, "scripts/import_providers.py", str(path), "--json"],
+                cwd=REPO,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
     def state(self) -> State:
         with self.app():
@@ -114,7 +149,11 @@ class Instance:
         from directory.search.upkeep import ensure_index, index_health
 
         with self.app():
-            out: dict[str, Any] = {"state": db_state(), "health": index_health(), "ids_match": index_ids_match()}
+            out: dict[str, Any] = {
+                "state": db_state(),
+                "health": index_health(),
+                "ids_match": index_ids_match(),
+            }
             if rebuild:
                 out["rebuilt"] = ensure_index()
                 out["health_after"] = index_health()
@@ -132,15 +171,22 @@ def db_state() -> State:
     h = hashlib.sha256()
     for model in (Provider, ProviderSource, Meta):
         cols = [c.name for c in model.__table__.columns if not c.name.endswith("_at")]
-        rows = db.session.execute(text(f"SELECT {', '.join(cols)} FROM {model.__tablename__} ORDER BY 1")).all()
+        rows = db.session.execute(
+            text(f"SELECT {', '.join(cols)} FROM {model.__tablename__} ORDER BY 1")
+        ).all()
         h.update(repr([tuple(r) for r in rows]).encode())
 
     def count(sql: str) -> int:
         return int(db.session.execute(text(sql)).scalar() or 0)
 
     version = db.session.execute(text("SELECT value FROM meta WHERE key = 'data_version'")).scalar()
-    return State(count("SELECT count(*) FROM provider"), count("SELECT count(*) FROM provider WHERE status = 'active'"),
-                 count("SELECT count(*) FROM provider_source"), int(version or 0), h.hexdigest())
+    return State(
+        count("SELECT count(*) FROM provider"),
+        count("SELECT count(*) FROM provider WHERE status = 'active'"),
+        count("SELECT count(*) FROM provider_source"),
+        int(version or 0),
+        h.hexdigest(),
+    )
 
 
 def index_ids_match() -> bool:
@@ -177,9 +223,21 @@ def server(inst: Instance, log: Path, extra_env: dict[str, str] | None = None) -
     port = free_port()
     env = {**inst.env, **(extra_env or {})}
     with log.open("ab") as out:
-        proc = subprocess.Popen([str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-                                 "wsgi:app"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--config",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "wsgi:app",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -219,7 +277,9 @@ class Trial:
         return self.db in ("before", "after") and self.in_step_after and self.ids_match_after
 
 
-def kill9_drill(file: Path, fractions: list[float], work: Path, echo: Callable[[str], None] = print) -> list[Trial]:
+def kill9_drill(
+    file: Path, fractions: list[float], work: Path, echo: Callable[[str], None] = print
+) -> list[Trial]:
     """Import ``file`` once to learn the end state, then kill -9 fresh imports at ``fractions`` of its duration."""
     inst = Instance(work / "live")
     inst.check_isolated()
@@ -237,8 +297,10 @@ def kill9_drill(file: Path, fractions: list[float], work: Path, echo: Callable[[
     duration = time.perf_counter() - started
     summary = json.loads((work / "reference.log").read_text().strip().splitlines()[-1])
     after = inst.state()
-    echo(f"file: {file.name}; uninterrupted import: {duration:.2f} s wall (import itself {summary['seconds']} s), "
-         f"{summary['rows']} rows, {summary['added']} added, {summary['merged']} merged")
+    echo(
+        f"file: {file.name}; uninterrupted import: {duration:.2f} s wall (import itself {summary['seconds']} s), "
+        f"{summary['rows']} rows, {summary['added']} added, {summary['merged']} merged"
+    )
     echo(f"  before: {before}")
     echo(f"  after:  {after}")
     trials = []
@@ -254,15 +316,25 @@ def kill9_drill(file: Path, fractions: list[float], work: Path, echo: Callable[[
         seen = inst.inspect(rebuild=True)
         state = seen["state"]
         which = "before" if state == before else "after" if state == after else "neither"
-        t = Trial(delay, finished, which, seen["health"]["in_step"], seen["ids_match"], seen["rebuilt"],
-                  seen["health_after"]["in_step"], seen["ids_match_after"])
+        t = Trial(
+            delay,
+            finished,
+            which,
+            seen["health"]["in_step"],
+            seen["ids_match"],
+            seen["rebuilt"],
+            seen["health_after"]["in_step"],
+            seen["ids_match_after"],
+        )
         trials.append(t)
-        echo(f"  trial {i:2}: kill at {delay:5.2f} s ({fraction:4.0%}){' (already finished)' if finished else ''}: "
-             f"database {which.upper()}; index {'in step' if t.in_step else 'OUT OF STEP'}"
-             f"{'' if t.ids_match == t.in_step else ' (ids ' + ('match' if t.ids_match else 'differ') + ')'}; "
-             f"ensure_index {'rebuilt it' if t.rebuilt else 'left it'} -> "
-             f"{'in step' if t.in_step_after and t.ids_match_after else 'STILL OUT OF STEP'}"
-             f"{'' if t.consistent else '  <-- INCONSISTENT'}")
+        echo(
+            f"  trial {i:2}: kill at {delay:5.2f} s ({fraction:4.0%}){' (already finished)' if finished else ''}: "
+            f"database {which.upper()}; index {'in step' if t.in_step else 'OUT OF STEP'}"
+            f"{'' if t.ids_match == t.in_step else ' (ids ' + ('match' if t.ids_match else 'differ') + ')'}; "
+            f"ensure_index {'rebuilt it' if t.rebuilt else 'left it'} -> "
+            f"{'in step' if t.in_step_after and t.ids_match_after else 'STILL OUT OF STEP'}"
+            f"{'' if t.consistent else '  <-- INCONSISTENT'}"
+        )
         if which == "neither":
             echo(f"           database now: {state}")
     return trials
@@ -282,10 +354,34 @@ def cmd_kill9(args: argparse.Namespace) -> int:
 
 
 # -- searches while reindexing -----------------------------------------------------------------------
-PLACES = ["35007", "Waterbury, CT", "Charlottesville, VA", "Los Angeles, CA", "10001", "60601", "Seattle, WA",
-          "Texas", "Alabaster, AL", "22902"]
-WORDS = ["methadone", "detox", "counseling", "recovery", "center", "buprenorphine", "alcohol", "teen", "veterans",
-         "spanish", "hope", "treatment", "mental health", "residential"]
+PLACES = [
+    "35007",
+    "Waterbury, CT",
+    "Charlottesville, VA",
+    "Los Angeles, CA",
+    "10001",
+    "60601",
+    "Seattle, WA",
+    "Texas",
+    "Alabaster, AL",
+    "22902",
+]
+WORDS = [
+    "methadone",
+    "detox",
+    "counseling",
+    "recovery",
+    "center",
+    "buprenorphine",
+    "alcohol",
+    "teen",
+    "veterans",
+    "spanish",
+    "hope",
+    "treatment",
+    "mental health",
+    "residential",
+]
 TYPES = ["outpatient", "inpatient", "detox", "dual-diagnosis"]
 
 
@@ -305,8 +401,16 @@ def search_urls(rng: random.Random, count: int) -> list[tuple[str, dict[str, str
     return out
 
 
-def load_under_reindex(base: str, inst: Instance, total: int, threads: int, min_reindexes: int, seed: int,
-                       work: Path, max_seconds: float = 900) -> dict[str, Any]:
+def load_under_reindex(
+    base: str,
+    inst: Instance,
+    total: int,
+    threads: int,
+    min_reindexes: int,
+    seed: int,
+    work: Path,
+    max_seconds: float = 900,
+) -> dict[str, Any]:
     """Send ``total`` searches from ``threads`` threads while scripts/reindex.py runs again and again."""
     import requests
 
@@ -319,8 +423,13 @@ def load_under_reindex(base: str, inst: Instance, total: int, threads: int, min_
         with (work / "reindex.log").open("ab") as log:
             while not stop.is_set():
                 t = time.perf_counter()
-                rc = subprocess.run([PY, "scripts/reindex.py"], cwd=REPO, env=inst.env, stdout=log,
-                                    stderr=subprocess.STDOUT).returncode
+                rc = subprocess.run(
+                    [PY, "scripts/reindex.py"],
+                    cwd=REPO,
+                    env=inst.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                ).returncode
                 reindexes.append((rc, time.perf_counter() - t))
 
     lock = threading.Lock()
@@ -370,11 +479,17 @@ def load_under_reindex(base: str, inst: Instance, total: int, threads: int, min_
     reindexer.join()
     elapsed = time.perf_counter() - started
     latencies.sort()
-    return {"requests": sum(statuses.values()), "seconds": elapsed, "statuses": dict(statuses), "failures": failures,
-            "fallback": fallback, "reindexes": reindexes,
-            "p50": statistics.median(latencies) if latencies else 0.0,
-            "p95": latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
-            "max": latencies[-1] if latencies else 0.0}
+    return {
+        "requests": sum(statuses.values()),
+        "seconds": elapsed,
+        "statuses": dict(statuses),
+        "failures": failures,
+        "fallback": fallback,
+        "reindexes": reindexes,
+        "p50": statistics.median(latencies) if latencies else 0.0,
+        "p95": latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
+        "max": latencies[-1] if latencies else 0.0,
+    }
 
 
 def cmd_reindex_load(args: argparse.Namespace) -> int:
@@ -390,20 +505,32 @@ def cmd_reindex_load(args: argparse.Namespace) -> int:
         print(f"loaded the national bundle in {time.perf_counter() - t:.0f} s: {inst.state()}")
         # The API's per-client rate limit would answer most of these with 429: lift it for the drill.
         with server(inst, work / "gunicorn.log", {"API_RATE_LIMIT": "1000000 per minute"}) as base:
-            print(f"gunicorn on {base}; {args.threads} client threads; scripts/reindex.py in a loop")
-            r = load_under_reindex(base, inst, args.requests, args.threads, args.min_reindexes, args.seed, work)
+            print(
+                f"gunicorn on {base}; {args.threads} client threads; scripts/reindex.py in a loop"
+            )
+            r = load_under_reindex(
+                base, inst, args.requests, args.threads, args.min_reindexes, args.seed, work
+            )
         log = (work / "gunicorn.log").read_text(errors="replace")
         worker_errors = log.count("Traceback") + log.count("WORKER TIMEOUT")
         health = inst.inspect(rebuild=False)
     ok_reindexes = sum(1 for rc, _ in r["reindexes"] if rc == 0)
-    print(f"requests: {r['requests']} in {r['seconds']:.1f} s ({r['requests'] / r['seconds']:.0f}/s); "
-          f"statuses: {r['statuses']}")
-    print(f"latency: p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, max {r['max'] * 1000:.0f} ms")
-    print(f"reindex runs: {len(r['reindexes'])} ({ok_reindexes} exit 0), "
-          f"{', '.join(f'{s:.1f}' for _, s in r['reindexes'])} s each")
+    print(
+        f"requests: {r['requests']} in {r['seconds']:.1f} s ({r['requests'] / r['seconds']:.0f}/s); "
+        f"statuses: {r['statuses']}"
+    )
+    print(
+        f"latency: p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, max {r['max'] * 1000:.0f} ms"
+    )
+    print(
+        f"reindex runs: {len(r['reindexes'])} ({ok_reindexes} exit 0), "
+        f"{', '.join(f'{s:.1f}' for _, s in r['reindexes'])} s each"
+    )
     print(f"name-only fallback answers (index unavailable): {r['fallback']}")
     print(f"tracebacks or worker timeouts in the server log: {worker_errors}")
-    print(f"index after the drill: {'in step' if health['health']['in_step'] and health['ids_match'] else 'OUT OF STEP'}")
+    print(
+        f"index after the drill: {'in step' if health['health']['in_step'] and health['ids_match'] else 'OUT OF STEP'}"
+    )
     for f in r["failures"][:20]:
         print(f"  failed: {f}")
     failures = len(r["failures"]) + (len(r["reindexes"]) - ok_reindexes)
@@ -422,10 +549,12 @@ def _garble(path: Path) -> None:
 
 def _each_live_file(action: Callable[[Path], None], toc: bool | None) -> Callable[[Instance], None]:
     """Apply ``action`` to the live generation's files: only TOCs (True), all but TOCs (False), or all (None)."""
+
     def run(inst: Instance) -> None:
         for path in sorted(_live(inst).iterdir()):
             if toc is None or (path.suffix == ".toc") == toc:
                 action(path)
+
     return run
 
 
@@ -436,12 +565,22 @@ BREAKS: dict[str, Callable[[Instance], None]] = {
     "files of the live generation deleted": _each_live_file(Path.unlink, None),
     "TOC garbled": _each_live_file(_garble, True),
     "segment files garbled": _each_live_file(_garble, False),
-    "segment files truncated to 0 bytes": _each_live_file(lambda p: p.write_bytes(b"") and None, False),
+    "segment files truncated to 0 bytes": _each_live_file(
+        lambda p: p.write_bytes(b"") and None, False
+    ),
 }
-LOCATION_URLS = ["/search?near=35007", "/api/v1/providers?near=Alabaster,+AL&type=outpatient",
-                 "/api/v1/providers?lat=38.03&lon=-78.47&radius=50", "/search?near=Virginia&type=detox"]
-TEXT_URLS = ["/search?q=methadone", "/api/v1/providers?q=methadone&near=35007", "/api/v1/providers?q=shelby",
-             "/search?q=region+ten&near=22902"]
+LOCATION_URLS = [
+    "/search?near=35007",
+    "/api/v1/providers?near=Alabaster,+AL&type=outpatient",
+    "/api/v1/providers?lat=38.03&lon=-78.47&radius=50",
+    "/search?near=Virginia&type=detox",
+]
+TEXT_URLS = [
+    "/search?q=methadone",
+    "/api/v1/providers?q=methadone&near=35007",
+    "/api/v1/providers?q=shelby",
+    "/search?q=region+ten&near=22902",
+]
 
 
 def fetch(url: str) -> tuple[str, str]:
@@ -467,8 +606,12 @@ def probe(base: str, urls: list[str], repeat: int = 4) -> tuple[Counter[str], in
     return statuses, fallback
 
 
-def corrupt_drill(base: str, inst: Instance, breaks: dict[str, Callable[[Instance], None]],
-                  echo: Callable[[str], None] = print) -> list[dict[str, Any]]:
+def corrupt_drill(
+    base: str,
+    inst: Instance,
+    breaks: dict[str, Callable[[Instance], None]],
+    echo: Callable[[str], None] = print,
+) -> list[dict[str, Any]]:
     """Break the index each way in turn; check health, location-only and text searches; then ensure_index."""
     results = []
     for name, breaker in breaks.items():
@@ -482,17 +625,36 @@ def corrupt_drill(base: str, inst: Instance, breaks: dict[str, Callable[[Instanc
         time.sleep(1.2)
         health2, _ = fetch(base + "/healthz")
         text2, fallback2 = probe(base, TEXT_URLS)
-        r = {"break": name, "health": health, "in_step": in_step, "location": loc,
-             "text": text, "fallback": fallback, "rebuilt": seen["rebuilt"], "health_after": health2,
-             "in_step_after": seen["health_after"]["in_step"] and seen["ids_match_after"], "text_after": text2,
-             "fallback_after": fallback2}
-        r["ok"] = (r["health"] == "503" and r["in_step"] is False and set(loc) == {"200"} and r["rebuilt"]
-                   and r["health_after"] == "200" and r["in_step_after"] and set(text2) == {"200"} and not fallback2)
+        r = {
+            "break": name,
+            "health": health,
+            "in_step": in_step,
+            "location": loc,
+            "text": text,
+            "fallback": fallback,
+            "rebuilt": seen["rebuilt"],
+            "health_after": health2,
+            "in_step_after": seen["health_after"]["in_step"] and seen["ids_match_after"],
+            "text_after": text2,
+            "fallback_after": fallback2,
+        }
+        r["ok"] = (
+            r["health"] == "503"
+            and r["in_step"] is False
+            and set(loc) == {"200"}
+            and r["rebuilt"]
+            and r["health_after"] == "200"
+            and r["in_step_after"]
+            and set(text2) == {"200"}
+            and not fallback2
+        )
         results.append(r)
-        echo(f"  {name}:\n    /healthz {r['health']} (in_step {r['in_step']}); location-only searches {dict(loc)}; "
-             f"text searches {dict(text)}, {fallback} of them name-only fallback\n"
-             f"    ensure_index() {'rebuilt' if r['rebuilt'] else 'did NOT rebuild'}; then /healthz {r['health_after']}, "
-             f"text searches {dict(text2)}{'' if r['ok'] else '  <-- FAILED'}")
+        echo(
+            f"  {name}:\n    /healthz {r['health']} (in_step {r['in_step']}); location-only searches {dict(loc)}; "
+            f"text searches {dict(text)}, {fallback} of them name-only fallback\n"
+            f"    ensure_index() {'rebuilt' if r['rebuilt'] else 'did NOT rebuild'}; then /healthz {r['health_after']}, "
+            f"text searches {dict(text2)}{'' if r['ok'] else '  <-- FAILED'}"
+        )
     return results
 
 
@@ -515,30 +677,50 @@ def cmd_corrupt_index(args: argparse.Namespace) -> int:
             results = corrupt_drill(base, inst, BREAKS)
         log = (work / "gunicorn.log").read_text(errors="replace")
     text_500 = sum(n for r in results for status, n in r["text"].items() if status != "200")
-    print(f"text searches not answered 200 while the index was broken: {text_500} of "
-          f"{sum(sum(r['text'].values()) for r in results)}")
-    crashes = [line for line in log.splitlines() if "was sent SIG" in line or "exited with code" in line]
-    print(f"worker crashes in the server log: {len(crashes)}{': ' + crashes[0].strip() if crashes else ''}")
+    print(
+        f"text searches not answered 200 while the index was broken: {text_500} of "
+        f"{sum(sum(r['text'].values()) for r in results)}"
+    )
+    crashes = [
+        line for line in log.splitlines() if "was sent SIG" in line or "exited with code" in line
+    ]
+    print(
+        f"worker crashes in the server log: {len(crashes)}{': ' + crashes[0].strip() if crashes else ''}"
+    )
     failed = [r["break"] for r in results if not r["ok"]]
-    print(f"failed scenarios: {len(failed)} of {len(results)}{': ' + ', '.join(failed) if failed else ''}")
+    print(
+        f"failed scenarios: {len(failed)} of {len(results)}{': ' + ', '.join(failed) if failed else ''}"
+    )
     return 1 if failed else 0
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="drill", required=True)
-    k = sub.add_parser("kill9", help="kill -9 an import at random points; the database is before or after")
+    k = sub.add_parser(
+        "kill9", help="kill -9 an import at random points; the database is before or after"
+    )
     k.add_argument("--file", default=str(NATIONAL_SU))
     k.add_argument("--trials", type=int, default=10)
     k.add_argument("--seed", type=int, default=None)
-    r = sub.add_parser("reindex-load", help="searches from several threads while scripts/reindex.py loops")
+    r = sub.add_parser(
+        "reindex-load", help="searches from several threads while scripts/reindex.py loops"
+    )
     r.add_argument("--requests", type=int, default=2000)
     r.add_argument("--threads", type=int, default=4)
     r.add_argument("--min-reindexes", type=int, default=3)
     r.add_argument("--seed", type=int, default=1)
-    sub.add_parser("corrupt-index", help="delete or garble the live index: health, searches, ensure_index")
+    sub.add_parser(
+        "corrupt-index", help="delete or garble the live index: health, searches, ensure_index"
+    )
     args = parser.parse_args()
-    return {"kill9": cmd_kill9, "reindex-load": cmd_reindex_load, "corrupt-index": cmd_corrupt_index}[args.drill](args)
+    return {
+        "kill9": cmd_kill9,
+        "reindex-load": cmd_reindex_load,
+        "corrupt-index": cmd_corrupt_index,
+    }[args.drill](args)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ Spanish (at least 70), as textstat computes them on the text a reader sees.
     .venv/bin/python scripts/guide_readability.py            # every guide
     .venv/bin/python scripts/guide_readability.py es/detox   # one guide
 """
+
 from __future__ import annotations
 
 import sys
@@ -16,7 +17,8 @@ from directory.guides import GUIDES_DIR, parse_guide, readability  # noqa: E402
 
 def main(names: list[str]) -> None:
     paths = [GUIDES_DIR / f"{n}.md" for n in names] or sorted(GUIDES_DIR.glob("*.md")) + sorted(
-        GUIDES_DIR.glob("*/*.md"))
+        GUIDES_DIR.glob("*/*.md")
+    )
     for path in paths:
         lang = "es" if path.parent.name == "es" else "en"
         score, measure, ok = readability(parse_guide(path).body_markdown, lang)

@@ -1,4 +1,5 @@
 """Same as `flask --app wsgi directory import …`; run `python scripts/import_providers.py --help`."""
+
 from __future__ import annotations
 
 import sys

@@ -9,6 +9,7 @@ name similarity), so easy and hard cases are both there. Pairs within one file a
 they share a phone (one organisation's programs often do). The `same` column is left empty: a person
 fills it in (yes / no) by reading each pair, without looking at what the matcher decides.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,12 +24,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from directory import create_app  # noqa: E402
+from directory.geo import metres_between as metres  # noqa: E402
 from directory.importers import parse  # noqa: E402
 from directory.importers.record import validate  # noqa: E402
-from directory.linkage import Linker, Site, metres, name_similarity  # noqa: E402
+from directory.linkage import Linker, Site, name_similarity  # noqa: E402
 
-FIELDS = ("source", "line", "name", "name2", "street", "city", "state", "zip", "phones", "latitude", "longitude",
-          "exact")
+FIELDS = (
+    "source",
+    "line",
+    "name",
+    "name2",
+    "street",
+    "city",
+    "state",
+    "zip",
+    "phones",
+    "latitude",
+    "longitude",
+    "exact",
+)
 
 
 def records(data_dir: Path):  # type: ignore[no-untyped-def]
@@ -39,8 +53,11 @@ def records(data_dir: Path):  # type: ignore[no-untyped-def]
     tax = current_app.extensions["taxonomy"]
     for entry in manifest["file"]:
         path = data_dir / entry["path"]
-        options = {"map": data_dir / entry["map"] if entry.get("map") else None,
-                   "add_codes": entry.get("add_codes", []), "source_date": entry.get("source_date", "")}
+        options = {
+            "map": data_dir / entry["map"] if entry.get("map") else None,
+            "add_codes": entry.get("add_codes", []),
+            "source_date": entry.get("source_date", ""),
+        }
         _, rows = parse(path, "auto", options)
         for raw in rows:
             if raw.skip:
@@ -51,15 +68,26 @@ def records(data_dir: Path):  # type: ignore[no-untyped-def]
 
 
 def site(r) -> Site:  # type: ignore[no-untyped-def]
-    return Site(r.name, r.name2, r.street, r.zip, tuple(p["number"] for p in r.phones), r.latitude, r.longitude,
-                r.geo_precision == "exact")
+    return Site(
+        r.name,
+        r.name2,
+        r.street,
+        r.zip,
+        tuple(p["number"] for p in r.phones),
+        r.latitude,
+        r.longitude,
+        r.geo_precision == "exact",
+    )
 
 
 def stratum(a: Site, b: Site) -> tuple[bool, bool, int, int]:
     apart = metres(a.latitude, a.longitude, b.latitude, b.longitude) if a.exact and b.exact else -1
-    return (bool(set(a.phones) & set(b.phones)), bool(a.number and a.number == b.number),
-            -1 if apart < 0 else (0 if apart < 50 else 1 if apart < 150 else 2),
-            int(name_similarity(a, b) // 25))
+    return (
+        bool(set(a.phones) & set(b.phones)),
+        bool(a.number and a.number == b.number),
+        -1 if apart < 0 else (0 if apart < 50 else 1 if apart < 150 else 2),
+        int(name_similarity(a, b) // 25),
+    )
 
 
 def main() -> None:
@@ -69,8 +97,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp())
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-                      "INDEX_DIR": str(folder / "index")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+            "INDEX_DIR": str(folder / "index"),
+        }
+    )
     with app.app_context():
         recs = list(records(Path(app.config["DATA_DIR"])))
     linker = Linker()
@@ -94,17 +128,32 @@ def main() -> None:
                 chosen.append(strata[k].pop())
     with args.out.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["pair", *(f"a_{k}" for k in FIELDS), *(f"b_{k}" for k in FIELDS), "same", "note"])
+        w.writerow(
+            ["pair", *(f"a_{k}" for k in FIELDS), *(f"b_{k}" for k in FIELDS), "same", "note"]
+        )
         for n, (i, j) in enumerate(chosen, 1):
             row: list[object] = [n]
             for idx in (i, j):
                 source, r = recs[idx]
-                row += [source, r.line, r.name, r.name2, r.street, r.city, r.state, r.zip,
-                        " ".join(p["number"] for p in r.phones), r.latitude, r.longitude,
-                        int(r.geo_precision == "exact")]
+                row += [
+                    source,
+                    r.line,
+                    r.name,
+                    r.name2,
+                    r.street,
+                    r.city,
+                    r.state,
+                    r.zip,
+                    " ".join(p["number"] for p in r.phones),
+                    r.latitude,
+                    r.longitude,
+                    int(r.geo_precision == "exact"),
+                ]
             w.writerow(row + ["", ""])
-    print(f"{len(recs):,} records, {sum(len(v) for v in strata.values()):,} candidate pairs left after drawing "
-          f"{len(chosen)} from {len(keys)} strata; wrote {args.out}")
+    print(
+        f"{len(recs):,} records, {sum(len(v) for v in strata.values()):,} candidate pairs left after drawing "
+        f"{len(chosen)} from {len(keys)} strata; wrote {args.out}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ people ask for. Six in ten are pages, four in ten API calls. The same seed gives
 
     scripts/loadtest_urls.py --count 2000 --seed 1 > urls.txt
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,9 +27,31 @@ from directory import create_app  # noqa: E402
 from directory.db import db  # noqa: E402
 from directory.models import Provider  # noqa: E402
 
-WORDS = ["detox", "suboxone", "methadone", "alcohol", "teens", "spanish", "veterans", "rehab", "outpatient",
-         "dual diagnosis", "medicaid", "women", "residential", "naltrexone", "counseling", "opioid",
-         "detoks", "subxone", "mental health", "sliding fee", "pregnant", "buprenorphine", "telehealth"]
+WORDS = [
+    "detox",
+    "suboxone",
+    "methadone",
+    "alcohol",
+    "teens",
+    "spanish",
+    "veterans",
+    "rehab",
+    "outpatient",
+    "dual diagnosis",
+    "medicaid",
+    "women",
+    "residential",
+    "naltrexone",
+    "counseling",
+    "opioid",
+    "detoks",
+    "subxone",
+    "mental health",
+    "sliding fee",
+    "pregnant",
+    "buprenorphine",
+    "telehealth",
+]
 RADII = [5, 10, 25, 25, 25, 50, 100]
 
 
@@ -36,18 +59,27 @@ def urls(app: Flask, count: int, seed: int) -> list[str]:
     """``count`` search URLs drawn from ``app``'s active providers."""
     rnd = random.Random(seed)
     with app.app_context():
-        places = db.session.execute(select(Provider.zip, Provider.city, Provider.state)
-                                    .where(Provider.status == "active").order_by(Provider.id)).all()
+        places = db.session.execute(
+            select(Provider.zip, Provider.city, Provider.state)
+            .where(Provider.status == "active")
+            .order_by(Provider.id)
+        ).all()
         tax = app.extensions["taxonomy"]
-        filters = [(g.key, o.key) for g in tax.groups if g.key in ("type", "setting", "payment", "age")
-                   for o in g.options]
+        filters = [
+            (g.key, o.key)
+            for g in tax.groups
+            if g.key in ("type", "setting", "payment", "age")
+            for o in g.options
+        ]
     out = []
     for _ in range(count):
         zip5, city, state = rnd.choice(places)
         params: list[tuple[str, object]] = []
         if rnd.random() < 0.4:
             params.append(("q", rnd.choice(WORDS)))
-        params.append(("near", zip5[:5] if rnd.random() < 0.7 or not city else f"{city.title()}, {state}"))
+        params.append(
+            ("near", zip5[:5] if rnd.random() < 0.7 or not city else f"{city.title()}, {state}")
+        )
         if rnd.random() < 0.5:
             params.append(("radius", rnd.choice(RADII)))
         for _ in range(rnd.choice([0, 0, 1, 1, 2])):
@@ -63,11 +95,16 @@ def urls(app: Flask, count: int, seed: int) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--count", type=int, default=2000, help="URLs drawn from the data (default 2000)")
+    ap.add_argument(
+        "--count", type=int, default=2000, help="URLs drawn from the data (default 2000)"
+    )
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
-    fixed = [line.strip() for line in (ROOT / "scripts" / "loadtest_urls.txt").read_text().splitlines()
-             if line.strip()]
+    fixed = [
+        line.strip()
+        for line in (ROOT / "scripts" / "loadtest_urls.txt").read_text().splitlines()
+        if line.strip()
+    ]
     print("\n".join(fixed + urls(create_app(), args.count, args.seed)))
 
 

@@ -1,4 +1,5 @@
 """Same as `flask --app wsgi directory reindex …`; run `python scripts/reindex.py --help`."""
+
 from __future__ import annotations
 
 import sys

@@ -3,6 +3,7 @@
 First run: imports every bundled SAMHSA file and builds the search index. Later runs: only checks
 that the index is in step with the database (and rebuilds it if not), so they start in seconds.
 """
+
 from __future__ import annotations
 
 import sys
@@ -21,26 +22,37 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from directory.bundle import load_bundle, missing_bundle_sources
-    from directory.search.upkeep import ensure_index
     from directory.db import db
     from directory.models import Provider
+    from directory.search.upkeep import ensure_index
 
     with app.app_context():
         started = time.perf_counter()
         if not db.session.scalar(select(func.count()).select_from(Provider)):
-            print("First run: importing the bundled SAMHSA and state data (about a minute and a half)…", flush=True)
+            print(
+                "First run: importing the bundled SAMHSA and state data (about a minute and a half)…",
+                flush=True,
+            )
             load_bundle(Path(app.config["DATA_DIR"]))
         else:
             missing = missing_bundle_sources(Path(app.config["DATA_DIR"]))
             if missing:
-                print(f"Note: this instance lacks {len(missing)} of the bundled files ({', '.join(missing[:3])}"
-                      f"{', …' if len(missing) > 3 else ''}). Import them with `.venv/bin/flask --app wsgi directory "
-                      "load-bundle` (files already imported are left unchanged).", flush=True)
+                print(
+                    f"Note: this instance lacks {len(missing)} of the bundled files ({', '.join(missing[:3])}"
+                    f"{', …' if len(missing) > 3 else ''}). Import them with `.venv/bin/flask --app wsgi directory "
+                    "load-bundle` (files already imported are left unchanged).",
+                    flush=True,
+                )
             if ensure_index():
                 print("The search index was missing or out of date: rebuilt it.")
-        count = db.session.scalar(select(func.count()).select_from(Provider).where(Provider.status == "active"))
-        print(f"Ready: {count:,} providers ({time.perf_counter() - started:.1f} s). "
-              f"Serving on http://127.0.0.1:{__import__('os').environ.get('PORT', '5000')}", flush=True)
+        count = db.session.scalar(
+            select(func.count()).select_from(Provider).where(Provider.status == "active")
+        )
+        print(
+            f"Ready: {count:,} providers ({time.perf_counter() - started:.1f} s). "
+            f"Serving on http://127.0.0.1:{__import__('os').environ.get('PORT', '5000')}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

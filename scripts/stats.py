@@ -1,4 +1,5 @@
 """Same as `flask --app wsgi directory stats …`; run `python scripts/stats.py --help`."""
+
 from __future__ import annotations
 
 import sys

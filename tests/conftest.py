@@ -4,11 +4,13 @@
 ``db_app``        the same, parametrised over SQLite and the real PostgreSQL server (TEST_DATABASE_URL).
 ``national_app``  session-wide: every bundled SAMHSA file imported once (~25,000 providers), read-only.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -24,9 +26,15 @@ DATA = Path(__file__).resolve().parent / "data"
 
 def make_app(folder: Path, database_url: str | None = None, **extra: Any) -> Flask:
     folder.mkdir(parents=True, exist_ok=True)
-    config = {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url or f"sqlite:///{folder / 'test.sqlite3'}",
-              "INDEX_DIR": str(folder / "index"), "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False,
-              "SERVER_NAME": "localhost"}
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url or f"sqlite:///{folder / 'test.sqlite3'}",
+        "INDEX_DIR": str(folder / "index"),
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "localhost",
+    }
     config.update(extra)
     return create_app(config)
 
@@ -53,7 +61,9 @@ def db_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
         return
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
-        pytest.fail("TEST_DATABASE_URL is not set: run the tests with `make test`, which starts PostgreSQL")
+        pytest.fail(
+            "TEST_DATABASE_URL is not set: run the tests with `make test`, which starts PostgreSQL"
+        )
     _reset_postgres(url)
     application = make_app(tmp_path, database_url=url)
     yield application

@@ -1,4 +1,5 @@
 """The JSON API: shape, errors, caching, CORS, rate limits, and fuzzing against its own OpenAPI document."""
+
 from __future__ import annotations
 
 import os
@@ -12,29 +13,63 @@ from tests.conftest import make_app
 
 
 def test_search_response_carries_everything_a_client_needs(client: Any) -> None:
-    body = client.get("/api/v1/providers?near=06708&type=detox&type=outpatient&payment=medicaid").get_json()
+    body = client.get(
+        "/api/v1/providers?near=06708&type=detox&type=outpatient&payment=medicaid"
+    ).get_json()
     assert body["total"] > 0 and body["page"] == 1 and body["per_page"] == 20
     first = body["results"][0]
-    for key in ("id", "name", "street", "city", "state", "zip", "latitude", "longitude", "distance_miles", "phones",
-                "website", "tags", "url", "updated"):
+    for key in (
+        "id",
+        "name",
+        "street",
+        "city",
+        "state",
+        "zip",
+        "latitude",
+        "longitude",
+        "distance_miles",
+        "phones",
+        "website",
+        "tags",
+        "url",
+        "updated",
+    ):
         assert key in first, key
     assert "medicaid" in first["tags"]["payment"]
     assert set(first["tags"]["type"]) & {"detox", "outpatient"}
     assert body["location"]["precision"] == "zip" and body["location"]["radius_miles"] == 25
-    assert set(body["facets"]) == {"type", "setting", "medication", "payment", "age", "language", "program"}
+    assert set(body["facets"]) == {
+        "type",
+        "setting",
+        "medication",
+        "payment",
+        "age",
+        "language",
+        "program",
+    }
     one = client.get(f"/api/v1/providers/{first['id']}").get_json()
     assert one["name"] == first["name"] and "distance_miles" not in one
     assert isinstance(body["services_unknown"], int) and body["services_unknown"] >= 0
-    assert one["sources"] and all({"name", "as_of", "role", "services", "fields"} <= set(s) for s in one["sources"])
+    assert one["sources"] and all(
+        {"name", "as_of", "role", "services", "fields"} <= set(s) for s in one["sources"]
+    )
     assert one["as_of"] == max((s["as_of"] for s in one["sources"] if s["as_of"]), default=None)
-    assert set(one["codes"]) <= {c for s in one["sources"] for c in s["services"]} | set(one["codes"])
-    assert set(one["codes"]) == {c for s in one["sources"] for c in s["services"]}  # every service has a source
+    assert set(one["codes"]) <= {c for s in one["sources"] for c in s["services"]} | set(
+        one["codes"]
+    )
+    assert set(one["codes"]) == {
+        c for s in one["sources"] for c in s["services"]
+    }  # every service has a source
 
 
 def test_errors_are_json_with_the_parameter(client: Any) -> None:
     resp = client.get("/api/v1/providers?radius=10000&near=06708")
     assert resp.status_code == 400 and resp.is_json
-    assert resp.get_json()["error"] == {"status": 400, "parameter": "radius", "message": "'radius' must be between 1 and 250."}
+    assert resp.get_json()["error"] == {
+        "status": 400,
+        "parameter": "radius",
+        "message": "'radius' must be between 1 and 250.",
+    }
     amb = client.get("/api/v1/providers?near=Springfield").get_json()["error"]
     assert amb["parameter"] == "near" and len(amb["choices"]) > 10
     missing = client.get("/api/v1/providers/nosuchid")
@@ -47,7 +82,9 @@ def test_empty_results_carry_suggestions(client: Any) -> None:
     assert body["total"] == 0
     s = body["suggestions"]
     assert s["radius"]["miles"] > 5 and s["radius"]["total"] > 0
-    assert {"group": "type", "option": "detox", "total": 10} in s["drop_filters"] or s["drop_filters"]
+    assert {"group": "type", "option": "detox", "total": 10} in s["drop_filters"] or s[
+        "drop_filters"
+    ]
 
 
 def test_etag_cache_control_and_cors(client: Any) -> None:
@@ -68,7 +105,11 @@ def test_rate_limit_gives_429_with_retry_after(tmp_path: Any) -> None:
     codes = [c.get("/api/v1/taxonomy").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     resp = c.get("/api/v1/taxonomy")
-    assert resp.is_json and int(resp.headers["Retry-After"]) > 0 and resp.get_json()["error"]["status"] == 429
+    assert (
+        resp.is_json
+        and int(resp.headers["Retry-After"]) > 0
+        and resp.get_json()["error"]["status"] == 429
+    )
 
 
 def test_rate_limit_covers_both_apis_and_leaves_pages_alone(tmp_path: Any) -> None:
@@ -76,7 +117,10 @@ def test_rate_limit_covers_both_apis_and_leaves_pages_alone(tmp_path: Any) -> No
     c = app.test_client()
     assert [c.get("/api/hsds/taxonomies").status_code for _ in range(3)] == [200, 200, 429]
     assert [c.get("/api/v1/taxonomy").status_code for _ in range(3)] == [200, 200, 429]
-    assert {c.get(path).status_code for path in ["/", "/about", "/guides/", "/healthz"] * 3} <= {200, 503}
+    assert {c.get(path).status_code for path in ["/", "/about", "/guides/", "/healthz"] * 3} <= {
+        200,
+        503,
+    }
 
 
 def test_openapi_document_is_served_and_valid(client: Any) -> None:
@@ -88,10 +132,12 @@ def test_openapi_document_is_served_and_valid(client: Any) -> None:
     for schema in doc["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
     page = client.get("/api/").get_data(as_text=True)
-    assert "/api/openapi.json" in page and "src=\"http" not in page  # nothing from other hosts
+    assert "/api/openapi.json" in page and 'src="http' not in page  # nothing from other hosts
 
 
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))  # per operation; scripts/fuzz.sh runs 2,000+
+FUZZ_EXAMPLES = int(
+    os.environ.get("FUZZ_EXAMPLES", "60")
+)  # per operation; scripts/fuzz.sh runs 2,000+
 
 
 def fuzz(app: Flask, examples: int) -> dict[str, int]:
@@ -111,8 +157,13 @@ def fuzz(app: Flask, examples: int) -> dict[str, int]:
         counts[label] = 0
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
-                  database=None)
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
         def run(case: Any) -> None:
             counts[label] += 1
             case.call_and_validate(excluded_checks=[positive_data_acceptance])

@@ -3,6 +3,7 @@ scripts/loadtest_urls.py: the load test's URL mix is repeatable and every URL in
 
 This proves the scripts work, not how fast anything is: no timing is asserted.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -37,10 +38,14 @@ def test_load_test_urls_are_repeatable_varied_and_all_answer(national_app: Flask
     fixed = [u for u in (SCRIPT.parent / "loadtest_urls.txt").read_text().splitlines() if u]
     api = sum(u.startswith("/api/") for u in drawn)
     assert 0.25 < api / len(drawn) < 0.55 and len(set(drawn)) > 250
-    assert sum("q=" in u for u in drawn) > 60 and sum("%2C+" in u for u in drawn) > 30  # words; "City, ST"
+    assert (
+        sum("q=" in u for u in drawn) > 60 and sum("%2C+" in u for u in drawn) > 30
+    )  # words; "City, ST"
     client = national_app.test_client()
     statuses = {u: client.get(u).status_code for u in fixed + drawn}
-    assert {u: s for u, s in statuses.items() if s != 200} == {}  # wrk counts anything else as an error
+    assert {
+        u: s for u, s in statuses.items() if s != 200
+    } == {}  # wrk counts anything else as an error
 
 
 def test_query_mix_is_large_and_varied() -> None:
@@ -71,10 +76,19 @@ def test_great_circle_boxes_hold_the_circle() -> None:
             d = 99.9 / bench.EARTH_RADIUS_MILES
             b, p1, l1 = np.radians(bearing), np.radians(lat), np.radians(lon)
             p2 = np.arcsin(np.sin(p1) * np.cos(d) + np.cos(p1) * np.sin(d) * np.cos(b))
-            l2 = l1 + np.arctan2(np.sin(b) * np.sin(d) * np.cos(p1), np.cos(d) - np.sin(p1) * np.sin(p2))
+            l2 = l1 + np.arctan2(
+                np.sin(b) * np.sin(d) * np.cos(p1), np.cos(d) - np.sin(p1) * np.sin(p2)
+            )
             plat, plon = float(np.degrees(p2)), (float(np.degrees(l2)) + 540) % 360 - 180
-            assert bench.great_circle(lat, lon, np.array([plat]), np.array([plon]))[0] == pytest.approx(99.9)
-            found.append(any(lo <= plat <= hi and w <= plon <= e for lo, hi, w, e in bench.boxes(lat, lon, 100)))
+            assert bench.great_circle(lat, lon, np.array([plat]), np.array([plon]))[
+                0
+            ] == pytest.approx(99.9)
+            found.append(
+                any(
+                    lo <= plat <= hi and w <= plon <= e
+                    for lo, hi, w, e in bench.boxes(lat, lon, 100)
+                )
+            )
         assert all(found), (lat, lon)
 
 
@@ -92,4 +106,6 @@ def test_small_run_checks_ids_and_reports_every_kind(capsys: pytest.CaptureFixtu
             figures = result["latency_ms"][system][kind]
             assert figures["n"] == (result["queries"] if kind == "all" else result["kinds"][kind])
             assert 0 < figures["p50"] <= figures["p95"] <= figures["p99"]
-    assert {t["what"] for t in result["targets"]} and all("measured" in t for t in result["targets"])
+    assert {t["what"] for t in result["targets"]} and all(
+        "measured" in t for t in result["targets"]
+    )

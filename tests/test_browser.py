@@ -3,14 +3,16 @@
 Screenshots of every page type at phone (390 px) and desktop (1280 px) widths are kept in
 ``test-artifacts/`` for people to look at.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -23,8 +25,16 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = REPO / "test-artifacts"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def serve(app: Flask) -> tuple[str, Any]:
@@ -45,7 +55,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run the tests with `make test`, which installs it")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run the tests with `make test`, which installs it"
+        )
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield b
@@ -84,7 +96,10 @@ def test_search_by_zip_and_type_to_a_provider_and_back(browser: Any, base_url: s
 def test_the_same_works_with_javascript_off(browser: Any, base_url: str) -> None:
     page = new_page(browser, java_script_enabled=False)
     page.goto(base_url + "/")
-    assert page.get_by_role("button", name="Use my location").count() == 0 or not page.get_by_text("Use my location").is_visible()
+    assert (
+        page.get_by_role("button", name="Use my location").count() == 0
+        or not page.get_by_text("Use my location").is_visible()
+    )
     page.get_by_label("Where?").fill("Waterbury, CT")
     page.get_by_label("Outpatient").check()
     page.get_by_role("button", name="Search").click()
@@ -117,7 +132,9 @@ def test_keyboard_only_search_reaches_a_phone_link(browser: Any, base_url: str) 
     for _ in range(40):
         page.keyboard.press("Tab")
         href = page.evaluate("document.activeElement.getAttribute('href') || ''")
-        if href.startswith("tel:") and page.evaluate("!!document.activeElement.closest('section.contact')"):
+        if href.startswith("tel:") and page.evaluate(
+            "!!document.activeElement.closest('section.contact')"
+        ):
             break
     else:
         pytest.fail("no provider phone link reachable by keyboard")
@@ -126,9 +143,17 @@ def test_keyboard_only_search_reaches_a_phone_link(browser: Any, base_url: str) 
     page.context.close()
 
 
-PAGE_TYPES = {"home": "/", "results": "/search?near=06708&type=detox", "empty": "/search?near=57501&radius=5&type=detox",
-              "choices": "/search?near=Springfield", "guides": "/guides/", "guide": "/guides/detox",
-              "about": "/about", "api": "/api/", "error": "/search?radius=0"}
+PAGE_TYPES = {
+    "home": "/",
+    "results": "/search?near=06708&type=detox",
+    "empty": "/search?near=57501&radius=5&type=detox",
+    "choices": "/search?near=Springfield",
+    "guides": "/guides/",
+    "guide": "/guides/detox",
+    "about": "/about",
+    "api": "/api/",
+    "error": "/search?radius=0",
+}
 
 
 def _provider_path(browser: Any, base_url: str) -> str:
@@ -140,7 +165,9 @@ def _provider_path(browser: Any, base_url: str) -> str:
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_pages_load_nothing_from_other_hosts_stay_small_and_look_right(browser: Any, base_url: str, width: int) -> None:
+def test_pages_load_nothing_from_other_hosts_stay_small_and_look_right(
+    browser: Any, base_url: str, width: int
+) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     pages = {**PAGE_TYPES, "provider": _provider_path(browser, base_url)}
     page = new_page(browser, width=width)
@@ -167,7 +194,9 @@ def test_axe_finds_no_accessibility_violations(browser: Any, base_url: str) -> N
     axe = AXE.read_text()
     report = {}
     for width in (390, 1280):
-        page = new_page(browser, width=width, bypass_csp=True)  # axe is injected as a script for the test only
+        page = new_page(
+            browser, width=width, bypass_csp=True
+        )  # axe is injected as a script for the test only
         for kind, path in pages.items():
             page.goto(base_url + path)
             page.add_script_tag(content=axe)
@@ -183,8 +212,9 @@ def test_axe_finds_no_accessibility_violations(browser: Any, base_url: str) -> N
 
 
 def test_use_my_location_rounds_coordinates_before_sending(browser: Any, base_url: str) -> None:
-    context = browser.new_context(geolocation={"latitude": 38.031234, "longitude": -78.478765},
-                                  permissions=["geolocation"])
+    context = browser.new_context(
+        geolocation={"latitude": 38.031234, "longitude": -78.478765}, permissions=["geolocation"]
+    )
     page = context.new_page()
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.url))
@@ -202,8 +232,10 @@ def test_markup_in_a_provider_name_runs_nothing(browser: Any, tmp_path: Path) ->
     from directory.loader import import_file
 
     f = tmp_path / "xss.csv"
-    f.write_text('id,name,name2,street,city,state,zip,tags\n'
-                 'x1,"<img src=x onerror=alert(1)>","<script>alert(2)</script>",1 Main St,Waterbury,CT,06708,detox\n')
+    f.write_text(
+        "id,name,name2,street,city,state,zip,tags\n"
+        'x1,"<img src=x onerror=alert(1)>","<script>alert(2)</script>",1 Main St,Waterbury,CT,06708,detox\n'
+    )
     app = make_app(tmp_path / "app")
     with app.app_context():
         import_file(f)

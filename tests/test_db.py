@@ -1,4 +1,5 @@
 """The schema comes from migrations, on SQLite and on the real PostgreSQL server, and matches the models."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -13,11 +14,23 @@ def test_migrations_build_the_models_schema(db_app: Flask) -> None:
 
     with db_app.app_context():
         tables = set(inspect(db.engine).get_table_names())
-        assert {"provider", "provider_source", "problem_report", "meta", "alembic_version"} <= tables
+        assert {
+            "provider",
+            "provider_source",
+            "problem_report",
+            "meta",
+            "alembic_version",
+        } <= tables
         with db.engine.connect() as conn:
             # PostgreSQL's full-text tables live outside the models (search/pg_index.py).
-            context = MigrationContext.configure(conn, opts={"include_name": lambda name, kind, parent: not (
-                kind == "table" and name in ("search_name", "search_word"))})
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "include_name": lambda name, kind, parent: (
+                        not (kind == "table" and name in ("search_name", "search_word"))
+                    )
+                },
+            )
             diff = compare_metadata(context, db.metadata)
         assert diff == []
 
@@ -26,4 +39,6 @@ def test_migrating_again_is_a_no_op(db_app: Flask) -> None:
     with db_app.app_context():
         before = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
         init_db()
-        assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() == before
+        assert (
+            db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() == before
+        )

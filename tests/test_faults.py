@@ -3,6 +3,7 @@
 Each leaves the database either as it was or fully imported, and the index in step or rebuilt by
 ``ensure_index()`` (what ``make run`` calls at start).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -14,8 +15,8 @@ from types import ModuleType
 import pytest
 from flask import Flask
 
-from directory.search.upkeep import ensure_index, index_health
 from directory.loader import import_file
+from directory.search.upkeep import ensure_index, index_health
 
 from .conftest import REPO, SAMHSA, make_app
 
@@ -34,16 +35,24 @@ faults = _load_faults()
 
 def test_kill9_mid_import_leaves_the_database_before_or_after(tmp_path: Path) -> None:
     # Late in the run: past the interpreter's start, while rows are parsed, written and committed.
-    trials = faults.kill9_drill(SAMHSA / "nssats-2017-directory-otp.csv", [0.55, 0.8, 0.95], tmp_path,
-                                echo=lambda *_: None)
+    trials = faults.kill9_drill(
+        SAMHSA / "nssats-2017-directory-otp.csv", [0.55, 0.8, 0.95], tmp_path, echo=lambda *_: None
+    )
     assert [t.consistent for t in trials] == [True, True, True], trials
 
 
-BROKEN = ["CURRENT file deleted", "live generation folder deleted", "TOC garbled", "segment files garbled"]
+BROKEN = [
+    "CURRENT file deleted",
+    "live generation folder deleted",
+    "TOC garbled",
+    "segment files garbled",
+]
 
 
 @pytest.mark.parametrize("how", BROKEN)
-def test_a_broken_index_is_reported_searched_around_and_rebuilt(app: Flask, tmp_path: Path, how: str) -> None:
+def test_a_broken_index_is_reported_searched_around_and_rebuilt(
+    app: Flask, tmp_path: Path, how: str
+) -> None:
     with app.app_context():
         import_file(SAMHSA / "locator-api-2019-charlottesville.json")
     faults.BREAKS[how](faults.Instance(tmp_path))
@@ -55,7 +64,9 @@ def test_a_broken_index_is_reported_searched_around_and_rebuilt(app: Flask, tmp_
     assert near.status_code == 200 and near.json["total"] > 0
     assert client.get("/search?near=22902").status_code == 200
     text = client.get("/api/v1/providers?q=region+ten&near=22902")
-    assert text.status_code == 200 and text.json["total"] > 0  # names still match while the index is down
+    assert (
+        text.status_code == 200 and text.json["total"] > 0
+    )  # names still match while the index is down
     with fresh.app_context():
         assert ensure_index() is True
         assert index_health()["in_step"]
@@ -81,13 +92,22 @@ with app.app_context():
 """
 
 
-def test_segment_files_cut_to_nothing_under_a_live_reader_do_not_kill_it(app: Flask, tmp_path: Path) -> None:
+def test_segment_files_cut_to_nothing_under_a_live_reader_do_not_kill_it(
+    app: Flask, tmp_path: Path
+) -> None:
     with app.app_context():
         import_file(SAMHSA / "locator-api-2019-charlottesville.json")
-    setup = (f"import sys; sys.path.insert(0, {str(REPO)!r}); from pathlib import Path; "
-             f"from tests.test_faults import faults; folder = Path({str(tmp_path)!r})\n")
-    child = subprocess.run([sys.executable, "-c", setup + TRUNCATE_UNDER_LIVE_READER], cwd=REPO,
-                           capture_output=True, text=True, timeout=120)
+    setup = (
+        f"import sys; sys.path.insert(0, {str(REPO)!r}); from pathlib import Path; "
+        f"from tests.test_faults import faults; folder = Path({str(tmp_path)!r})\n"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", setup + TRUNCATE_UNDER_LIVE_READER],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
     # The live worker answers in full from memory; a worker started later answers from names, and says so.
     assert child.stdout.split("\n")[:6] == ["200 True False", "200 True True"] * 3
@@ -97,9 +117,12 @@ def test_searches_keep_answering_while_reindex_runs(tmp_path: Path) -> None:
     inst = faults.Instance(tmp_path / "live")
     with inst.app():
         import_file(SAMHSA / "nssats-2017-directory-otp.csv")
-    with faults.server(inst, tmp_path / "gunicorn.log", {"API_RATE_LIMIT": "100000 per minute"}) as base:
-        r = faults.load_under_reindex(base, inst, total=150, threads=3, min_reindexes=2, seed=3, work=tmp_path,
-                                      max_seconds=40)
+    with faults.server(
+        inst, tmp_path / "gunicorn.log", {"API_RATE_LIMIT": "100000 per minute"}
+    ) as base:
+        r = faults.load_under_reindex(
+            base, inst, total=150, threads=3, min_reindexes=2, seed=3, work=tmp_path, max_seconds=40
+        )
     assert r["failures"] == [] and r["requests"] >= 150
     assert len(r["reindexes"]) >= 2 and all(rc == 0 for rc, _ in r["reindexes"])
     assert r["fallback"] == 0  # the swap is atomic: no search ever found the index missing

@@ -1,4 +1,5 @@
 """The offline gazetteer: ZIPs, cities, states and coordinates, no network."""
+
 import math
 
 from directory.geocode import OfflineGazetteer, gazetteer
@@ -6,7 +7,10 @@ from directory.geocode import OfflineGazetteer, gazetteer
 
 def _miles(a, b) -> float:  # type: ignore[no-untyped-def]
     p1, p2 = math.radians(a.latitude), math.radians(b.latitude)
-    d = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b.longitude - a.longitude) / 2) ** 2
+    d = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b.longitude - a.longitude) / 2) ** 2
+    )
     return 2 * 3958.76 * math.asin(math.sqrt(d))
 
 

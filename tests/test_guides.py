@@ -1,5 +1,6 @@
 """Explainer guides: the file format, what every guide must carry (a review date, sources, plain language,
 a search that exists), the safety corrections of issue 12, and how a guide page renders them."""
+
 from __future__ import annotations
 
 import html
@@ -55,7 +56,7 @@ def section(guide: Guide, heading: str) -> str:
         m = re.match(r"(#+) (.+)$", line)
         if m and m.group(2).strip() == heading:
             level, out = len(m.group(1)), []
-            for following in lines[i + 1:]:
+            for following in lines[i + 1 :]:
                 n = re.match(r"(#+) ", following)
                 if n and len(n.group(1)) <= level:
                     break
@@ -71,14 +72,19 @@ def page_text(page: str) -> str:
 # --- the file format -------------------------------------------------------------------------------------------
 
 
-def test_parse_guide_reads_the_review_date_and_sources_and_keeps_them_out_of_the_body(tmp_path: Path) -> None:
+def test_parse_guide_reads_the_review_date_and_sources_and_keeps_them_out_of_the_body(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "sample.md"
     path.write_text(SAMPLE, encoding="utf-8")
     g = parse_guide(path)
     assert g.reviewed == date(2026, 1, 31)
     assert g.sources == (
         ("MedlinePlus: Alcohol withdrawal", "https://medlineplus.gov/ency/article/000764.htm"),
-        ("DailyMed search", "https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=vivitrol"),
+        (
+            "DailyMed search",
+            "https://dailymed.nlm.nih.gov/dailymed/search.cfm?labeltype=all&query=vivitrol",
+        ),
     )
     assert g.search == (("type", "detox"), ("q", "peer support"))
     assert "Sources are not just any heading" in g.html and "<em>plain</em>" in g.html
@@ -86,7 +92,11 @@ def test_parse_guide_reads_the_review_date_and_sources_and_keeps_them_out_of_the
 
 
 def test_parse_guide_refuses_a_sources_line_that_is_not_a_web_link(tmp_path: Path) -> None:
-    for bad in ("- MedlinePlus, alcohol withdrawal", "- [Local file](file:///etc/passwd)", "Some words after the list"):
+    for bad in (
+        "- MedlinePlus, alcohol withdrawal",
+        "- [Local file](file:///etc/passwd)",
+        "Some words after the list",
+    ):
         path = tmp_path / "bad.md"
         path.write_text(SAMPLE + bad + "\n", encoding="utf-8")
         with pytest.raises(ValueError, match="Sources line"):
@@ -95,7 +105,9 @@ def test_parse_guide_refuses_a_sources_line_that_is_not_a_web_link(tmp_path: Pat
 
 def test_parse_guide_without_a_date_or_sources_leaves_them_empty(tmp_path: Path) -> None:
     path = tmp_path / "old.md"
-    path.write_text(SAMPLE.replace("reviewed: 2026-01-31\n", "").split("## Sources\n")[0], encoding="utf-8")
+    path.write_text(
+        SAMPLE.replace("reviewed: 2026-01-31\n", "").split("## Sources\n")[0], encoding="utf-8"
+    )
     g = parse_guide(path)
     assert g.reviewed is None and g.sources == ()
 
@@ -111,8 +123,20 @@ def test_parse_guide_refuses_a_review_date_that_is_not_a_date(tmp_path: Path) ->
 
 
 def test_the_guides_include_the_core_topics() -> None:
-    assert {"inpatient", "residential", "outpatient", "detox", "dual-diagnosis", "medication", "therapies",
-            "support-groups", "helping-a-loved-one", "life-after-treatment", "ketamine", "faq"} <= set(BY_SLUG)
+    assert {
+        "inpatient",
+        "residential",
+        "outpatient",
+        "detox",
+        "dual-diagnosis",
+        "medication",
+        "therapies",
+        "support-groups",
+        "helping-a-loved-one",
+        "life-after-treatment",
+        "ketamine",
+        "faq",
+    } <= set(BY_SLUG)
 
 
 @pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)
@@ -186,7 +210,9 @@ def test_medication_guide_on_disulfiram_and_starting_buprenorphine() -> None:
     assert re.search(r"(never|no one should ever)[^.]*in secret", med, flags=re.I)
     assert "12 hours" in med and "14 days" in med and "cough" in med
     bup = section(BY_SLUG["medication"], "Buprenorphine")
-    assert "clear withdrawal" in bup and re.search(r"fentanyl[^.]*\.[^.]*low-dose start", bup, flags=re.I)
+    assert "clear withdrawal" in bup and re.search(
+        r"fentanyl[^.]*\.[^.]*low-dose start", bup, flags=re.I
+    )
 
 
 def test_ketamine_guide_on_legal_status_approved_uses_and_treatment() -> None:
@@ -205,23 +231,42 @@ def test_ketamine_guide_on_legal_status_approved_uses_and_treatment() -> None:
 def test_ketamine_guide_emergency_steps_and_helplines() -> None:
     ket = BY_SLUG["ketamine"]
     emergency = section(ket, "What to do in an emergency")
-    for needle in ("911", "on their side", "Stay with them", "seizure", "chest pain", "confused", "operator"):
+    for needle in (
+        "911",
+        "on their side",
+        "Stay with them",
+        "seizure",
+        "chest pain",
+        "confused",
+        "operator",
+    ):
         assert needle in emergency, needle
     kidneys = section(ket, "Kidneys")
     for sign in ("Cannot pee", "fever", "side or back", "blood"):
         assert sign in kidneys, sign
     for line in ("988", "1-800-662-4357", "911"):
         assert line in section(ket, "Where to get help now")
-    assert "K-hole" in section(ket, "Helping a friend") and "spiked" in section(ket, "Helping a friend")
+    assert "K-hole" in section(ket, "Helping a friend") and "spiked" in section(
+        ket, "Helping a friend"
+    )
 
 
 def test_ketamine_guide_answers_the_common_questions_and_searches_broadly() -> None:
     ket = BY_SLUG["ketamine"]
     faq = section(ket, "Common questions")
-    for question in ("first signs", "How long does ketamine stay in the body", "treatable", "brain", "help a friend"):
+    for question in (
+        "first signs",
+        "How long does ketamine stay in the body",
+        "treatable",
+        "brain",
+        "help a friend",
+    ):
         assert question in faq, question
     assert {("type", "outpatient"), ("type", "inpatient")} <= set(ket.search)
-    assert {key for key, _ in ket.search} == {"type"} and ("type", "dual-diagnosis") not in ket.search
+    assert {key for key, _ in ket.search} == {"type"} and (
+        "type",
+        "dual-diagnosis",
+    ) not in ket.search
 
 
 def test_faq_no_longer_promises_job_protection() -> None:
@@ -234,12 +279,19 @@ def test_faq_no_longer_promises_job_protection() -> None:
 @pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)
 def test_no_guide_repeats_a_corrected_claim(guide: Guide) -> None:
     text = guide.body_markdown.lower()
-    for claim in ("job is protected", "work for all kinds of substances", "once you are in early withdrawal",
-                  "doctors now use ketamine", "few days to about a week"):
+    for claim in (
+        "job is protected",
+        "work for all kinds of substances",
+        "once you are in early withdrawal",
+        "doctors now use ketamine",
+        "few days to about a week",
+    ):
         assert claim not in text, claim
 
 
-@pytest.mark.parametrize("slug", ["detox", "helping-a-loved-one", "ketamine", "life-after-treatment"])
+@pytest.mark.parametrize(
+    "slug", ["detox", "helping-a-loved-one", "ketamine", "life-after-treatment"]
+)
 def test_overdose_advice_covers_more_than_opioids(slug: str) -> None:
     assert re.search(r"cannot be woken after using any drug", BY_SLUG[slug].body_markdown)
 
@@ -255,7 +307,9 @@ def guide_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)
-def test_guide_page_shows_review_date_sources_and_its_filtered_search(guide_client: Any, guide: Guide) -> None:
+def test_guide_page_shows_review_date_sources_and_its_filtered_search(
+    guide_client: Any, guide: Guide
+) -> None:
     resp = guide_client.get(f"/guides/{guide.slug}")
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)
@@ -263,20 +317,22 @@ def test_guide_page_shows_review_date_sources_and_its_filtered_search(guide_clie
     assert guide.reviewed is not None
     assert f"Last reviewed {guide.reviewed:%B} {guide.reviewed.day}, {guide.reviewed.year}" in text
     assert f'datetime="{guide.reviewed.isoformat()}"' in page
-    sources = page[page.index('id="guide-sources-h"'):]
+    sources = page[page.index('id="guide-sources-h"') :]
     for title, url in guide.sources:
         assert f'<a href="{html.escape(url)}"' in sources and html.escape(title) in sources, url
     assert page.count(">Sources</h2>") == 1  # the list is not also rendered from the Markdown body
     # The page ends with a search already narrowed the way the guide says.
-    form = page[page.index('id="guide-search"'):]
-    assert 'action="/search"' in page[page.index('class="guide-search"'):]
+    form = page[page.index('id="guide-search"') :]
+    assert 'action="/search"' in page[page.index('class="guide-search"') :]
     for key, value in guide.search:
         assert f'name="{key}" value="{html.escape(value)}"' in form, key
     assert guide.search_label in page and "not medical advice" in page
     # Crisis lines stay visible, and the links to sources load nothing from another host.
     for needle in ('href="tel:988"', 'href="tel:911"', "1-800-662-4357"):
         assert needle in page, needle
-    assert not re.search(r'<(script|img|link|iframe|source|video|audio)\b[^>]*\b(src|href)="(https?:)?//', page)
+    assert not re.search(
+        r'<(script|img|link|iframe|source|video|audio)\b[^>]*\b(src|href)="(https?:)?//', page
+    )
 
 
 @pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)

@@ -1,4 +1,5 @@
 """Each parser on its real file: format detection, counts, known rows, codes and tags."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,19 +27,27 @@ def records(app: Flask, path: Path, **options):  # type: ignore[no-untyped-def]
     return fmt, out
 
 
-@pytest.mark.parametrize("name, fmt", [
-    ("locator-export-2022-residential-ed.csv", "samhsa-csv"),
-    ("mental-health-facilities-national.csv", "samhsa-csv"),
-    ("substance-use-facilities-national.csv", "samhsa-csv"),
-    ("nssats-2017-directory-otp.csv", "nssats"),
-    ("locator-api-2019-charlottesville.json", "samhsa-api"),
-])
+@pytest.mark.parametrize(
+    "name, fmt",
+    [
+        ("locator-export-2022-residential-ed.csv", "samhsa-csv"),
+        ("mental-health-facilities-national.csv", "samhsa-csv"),
+        ("substance-use-facilities-national.csv", "samhsa-csv"),
+        ("nssats-2017-directory-otp.csv", "nssats"),
+        ("locator-api-2019-charlottesville.json", "samhsa-api"),
+    ],
+)
 def test_formats_are_detected(name: str, fmt: str) -> None:
     assert importers.detect(SAMHSA / name) == fmt
 
 
 def test_hsds_shapes_are_detected() -> None:
-    for name in ("service_full.json", "organization_full.json", "service_list.json", "service_at_location_full.json"):
+    for name in (
+        "service_full.json",
+        "organization_full.json",
+        "service_list.json",
+        "service_at_location_full.json",
+    ):
         assert importers.detect(HSDS / "v3-examples" / name) == "hsds", name
     assert importers.detect(HSDS / "v3-examples" / "csv") == "hsds"
 
@@ -48,9 +57,14 @@ def test_locator_download_csv(app: Flask) -> None:
     assert fmt == "samhsa-csv" and len(out) == 168
     raw, rec, _ = out[0]
     assert raw.line == 2
-    assert rec.name == "CSB of Middle Georgia" and rec.name2 == "Quentin Price Crisis Stablization Unit"
+    assert (
+        rec.name == "CSB of Middle Georgia"
+        and rec.name2 == "Quentin Price Crisis Stablization Unit"
+    )
     assert rec.phones[0] == {"number": "478-275-6811", "ext": "1177"}
-    assert {"RES", "RTCA", "MH", "CO", "SUMH"} <= set(rec.codes) and "HI" not in rec.codes  # "1", "1.0" and blank flags
+    assert {"RES", "RTCA", "MH", "CO", "SUMH"} <= set(
+        rec.codes
+    ) and "HI" not in rec.codes  # "1", "1.0" and blank flags
     tags = app.extensions["taxonomy"].tags(set(rec.codes))
     assert "dual-diagnosis" in [o.key for o in tags["type"]]
     assert all(r is not None for _, r, _ in out)
@@ -60,7 +74,11 @@ def test_mental_health_national_fixes_integer_zips_and_na(app: Flask) -> None:
     _, out = records(app, SAMHSA / "mental-health-facilities-national.csv")
     assert len(out) == 11375
     first = out[0][1]
-    assert first.name == "Perspectives Center for Care Inc" and first.zip == "06708" and first.state == "CT"
+    assert (
+        first.name == "Perspectives Center for Care Inc"
+        and first.zip == "06708"
+        and first.state == "CT"
+    )
     assert {"number": "860-276-3000", "ext": "301"} in first.phones
     assert first.codes == ["MH"]
     third = out[2][1]
@@ -98,12 +116,18 @@ def test_mapped_json_with_a_mapping_file(app: Flask) -> None:
     fmt, out = records(app, SAMHSA / "ca-residential-2025-flattened.json", map=CA_MAP)
     assert fmt == "mapped" and len(out) == 478
     rec = out[0][1]
-    assert rec.name == "Veterans Alcoholic Rehab Prog (VARP)" and rec.street == "" and rec.zip == "92225"
+    assert (
+        rec.name == "Veterans Alcoholic Rehab Prog (VARP)"
+        and rec.street == ""
+        and rec.zip == "92225"
+    )
     assert {"RES", "RL", "RS", "HH", "SUMH"} <= set(rec.codes)
     assert all(r is not None for _, r, _ in out)
 
 
-def test_hsds_examples_are_read_and_their_fictional_places_rejected_with_reasons(app: Flask) -> None:
+def test_hsds_examples_are_read_and_their_fictional_places_rejected_with_reasons(
+    app: Flask,
+) -> None:
     for path in (HSDS / "v3-examples" / "service_full.json", HSDS / "v3-examples" / "csv"):
         fmt, out = records(app, path)
         assert fmt == "hsds" and len(out) >= 1
@@ -115,8 +139,10 @@ def test_hsds_examples_are_read_and_their_fictional_places_rejected_with_reasons
 
 def test_simple_csv_template_tags_as_words(app: Flask, tmp_path: Path) -> None:
     f = tmp_path / "mine.csv"
-    f.write_text("id,name,street,city,state,zip,phone,website,tags\n"
-                 "A1,Hope House,1 Main St,Waterbury,CT,06708,203-555-0100 x12,hopehouse.org,detox; Dual diagnosis; Medicaid\n")
+    f.write_text(
+        "id,name,street,city,state,zip,phone,website,tags\n"
+        "A1,Hope House,1 Main St,Waterbury,CT,06708,203-555-0100 x12,hopehouse.org,detox; Dual diagnosis; Medicaid\n"
+    )
     fmt, out = records(app, f)
     assert fmt == "csv"
     rec = out[0][1]
@@ -125,14 +151,19 @@ def test_simple_csv_template_tags_as_words(app: Flask, tmp_path: Path) -> None:
     assert {"detox", "dual-diagnosis"} <= {o.key for o in tags["type"]} and "payment" in tags
 
 
-@pytest.mark.parametrize("content, reason", [
-    (b"", "empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary"),
-    ("name;city;tags\nA;B;C\n".encode(), "one column"),
-    ("name,city,tags\nCaf\xe9,B,C\n".encode("latin-1"), "UTF-8"),
-    (b"a,b,c\n1,2,3\n", "unknown format"),
-])
-def test_unreadable_files_are_refused_with_a_reason(app: Flask, tmp_path: Path, content: bytes, reason: str) -> None:
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b"", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary"),
+        (b"name;city;tags\nA;B;C\n", "one column"),
+        ("name,city,tags\nCaf\xe9,B,C\n".encode("latin-1"), "UTF-8"),
+        (b"a,b,c\n1,2,3\n", "unknown format"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(
+    app: Flask, tmp_path: Path, content: bytes, reason: str
+) -> None:
     f = tmp_path / "bad.csv"
     f.write_bytes(content)
     with pytest.raises(ImportRefused) as e:
@@ -142,19 +173,25 @@ def test_unreadable_files_are_refused_with_a_reason(app: Flask, tmp_path: Path, 
 
 def test_bad_rows_are_rejected_with_field_and_reason(app: Flask, tmp_path: Path) -> None:
     f = tmp_path / "rows.csv"
-    f.write_text("name,street,city,state,zip,latitude,longitude,tags\n"
-                 ",1 Main St,Waterbury,CT,06708,,,detox\n"
-                 "=cmd|' /C calc'!A0,1 Main St,Waterbury,CT,06708,,,detox\n"
-                 "Nowhere Clinic,,,ZZ,,,,\n"
-                 "Swapped,,,CT,06708,-73.06,41.55,\n"
-                 "Abroad,,,,,51.5,-0.12,\n")
+    f.write_text(
+        "name,street,city,state,zip,latitude,longitude,tags\n"
+        ",1 Main St,Waterbury,CT,06708,,,detox\n"
+        "=cmd|' /C calc'!A0,1 Main St,Waterbury,CT,06708,,,detox\n"
+        "Nowhere Clinic,,,ZZ,,,,\n"
+        "Swapped,,,CT,06708,-73.06,41.55,\n"
+        "Abroad,,,,,51.5,-0.12,\n"
+    )
     _, out = records(app, f)
     by_line = {raw.line: (rec, problems) for raw, rec, problems in out}
     assert by_line[2][0] is None and by_line[2][1][0].field == "name"
     assert by_line[3][0] is None and "formula" in by_line[3][1][0].reason
     assert by_line[4][0] is None and {p.field for p in by_line[4][1]} >= {"state", "latitude"}
     swapped = by_line[5][0]
-    assert swapped is not None and swapped.latitude == 41.55 and any("swapped" in p.reason for p in by_line[5][1])
+    assert (
+        swapped is not None
+        and swapped.latitude == 41.55
+        and any("swapped" in p.reason for p in by_line[5][1])
+    )
     assert by_line[6][0] is None  # outside the US and nothing else to place it by
 
 
@@ -164,14 +201,20 @@ CA_DHCS = SAMHSA.parent / "states" / "ca-dhcs-sud-facilities-2026.json"
 
 def test_locator_xlsx_kinds_of_row_mean_different_things(app: Flask) -> None:
     fmt, out = records(app, XLSX_TX)
-    assert fmt == "samhsa-xlsx" and len(out) == 2492  # the stored dimension (one cell) is not trusted
+    assert (
+        fmt == "samhsa-xlsx" and len(out) == 2492
+    )  # the stored dimension (one cell) is not trusted
     kinds: dict[str, list] = {}
     for raw, rec, _ in out:
-        kinds.setdefault("BUPREN" if raw.skip else str(raw.fields.get("codes")), []).append((raw, rec))
+        kinds.setdefault("BUPREN" if raw.skip else str(raw.fields.get("codes")), []).append(
+            (raw, rec)
+        )
     skipped = [raw for raw, _, _ in out if raw.skip]
     assert len(skipped) == 1621 and all("practitioner" in raw.skip for raw in skipped)
     otp = [rec for raw, rec, _ in out if not raw.skip and rec and rec.codes == ["OTP", "SA"]]
-    assert len(otp) >= 90 and all(r.service_detail == "partial" for r in otp)  # flags set wholesale: ignored
+    assert len(otp) >= 90 and all(
+        r.service_detail == "partial" for r in otp
+    )  # flags set wholesale: ignored
     full = [rec for raw, rec, _ in out if rec and rec.service_detail == "full"]
     assert len(full) == 2492 - 1621 - len(otp)
     shades = next(rec for _, rec, _ in out if rec and rec.name == "Shades of Hope Treatment Center")
@@ -201,12 +244,22 @@ def test_california_licensing_list(app: Flask) -> None:
     fmt, out = records(app, CA_DHCS)
     assert fmt == "ca-dhcs" and len(out) == 2266
     good = [rec for _, rec, _ in out if rec is not None]
-    assert len(good) >= 2260 and all(r.state == "CA" for r in good)  # 'C', 'ca' and blank states fixed
+    assert len(good) >= 2260 and all(
+        r.state == "CA" for r in good
+    )  # 'C', 'ca' and blank states fixed
     cherry = next(r for r in good if r.licences and r.licences[0]["number"] == "010001DN")
-    assert cherry.name == "Cherry Hill Detoxification Services Program" and cherry.city == "San Leandro"
+    assert (
+        cherry.name == "Cherry Hill Detoxification Services Program"
+        and cherry.city == "San Leandro"
+    )
     assert {"SA", "RES", "RD"} <= set(cherry.codes) and cherry.service_detail == "partial"
-    assert cherry.licences[0] | {} == {**cherry.licences[0], "kind": "Licensed", "expires": "2028-01-31",
-                                        "capacity": 32, "program": "RES-DETOX"}
+    assert cherry.licences[0] | {} == {
+        **cherry.licences[0],
+        "kind": "Licensed",
+        "expires": "2028-01-31",
+        "capacity": 32,
+        "program": "RES-DETOX",
+    }
     from directory.importers.ca_dhcs import program_codes
 
     assert program_codes("DPH-DETOX", "1.8 --- DUAL DIAGNOSIS") == ["SA", "HI", "HID", "CO"]
@@ -216,8 +269,14 @@ def test_california_licensing_list(app: Flask) -> None:
 
 def test_simple_csv_tag_words_mean_their_option_only(app: Flask, tmp_path: Path) -> None:
     f = tmp_path / "mine.csv"
-    f.write_text("id,name,street,city,state,zip,tags\nA1,Hope House,1 Main St,Waterbury,CT,06708,inpatient; OTP\n")
+    f.write_text(
+        "id,name,street,city,state,zip,tags\nA1,Hope House,1 Main St,Waterbury,CT,06708,inpatient; OTP\n"
+    )
     _, out = records(app, f)
     tags = app.extensions["taxonomy"].tags(set(out[0][1].codes))
-    assert [o.key for o in tags["type"]] == ["inpatient"] and "setting" not in tags  # not "Hospital"
-    assert [o.key for o in tags["medication"]] == ["otp"] and "OTP" in out[0][1].codes  # a code in capitals
+    assert [o.key for o in tags["type"]] == [
+        "inpatient"
+    ] and "setting" not in tags  # not "Hospital"
+    assert [o.key for o in tags["medication"]] == ["otp"] and "OTP" in out[0][
+        1
+    ].codes  # a code in capitals

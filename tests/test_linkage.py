@@ -4,9 +4,11 @@ The sample was drawn by ``scripts/linkage_sample.py`` from the bundled files (pa
 a street number and ZIP, or lie within 400 m) and labelled by a person reading each pair, without the
 matcher's answers. Precision matters most: joining two places hides one of them.
 """
+
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from directory.linkage import Linker, Site, compare, name_similarity, street_number
@@ -16,15 +18,23 @@ PAIRS = Path(__file__).resolve().parent / "data" / "linkage-pairs.csv"
 
 def _site(row: dict[str, str], side: str) -> Site:
     g = lambda k: row[f"{side}_{k}"]  # noqa: E731
-    return Site(g("name"), g("name2"), g("street"), g("zip"), tuple(g("phones").split()), float(g("latitude")),
-                float(g("longitude")), g("exact") == "1")
+    return Site(
+        g("name"),
+        g("name2"),
+        g("street"),
+        g("zip"),
+        tuple(g("phones").split()),
+        float(g("latitude")),
+        float(g("longitude")),
+        g("exact") == "1",
+    )
 
 
 def scores() -> tuple[int, int, int, int, list[str]]:
     """(true positives, false positives, false negatives, true negatives, the pairs it got wrong)."""
     tp = fp = fn = tn = 0
     wrong = []
-    for row in csv.DictReader(PAIRS.open(encoding="utf-8")):
+    for row in csv.DictReader(io.StringIO(PAIRS.read_text(encoding="utf-8"))):
         said = compare(_site(row, "a"), _site(row, "b")).same
         truth = row["same"] == "yes"
         tp += said and truth
@@ -37,7 +47,7 @@ def scores() -> tuple[int, int, int, int, list[str]]:
 
 
 def test_the_sample_is_big_and_fully_labelled() -> None:
-    rows = list(csv.DictReader(PAIRS.open(encoding="utf-8")))
+    rows = list(csv.DictReader(io.StringIO(PAIRS.read_text(encoding="utf-8"))))
     assert len(rows) >= 200
     assert {r["same"] for r in rows} == {"yes", "no"}
     assert sum(r["same"] == "yes" for r in rows) >= 50  # enough matches to measure recall
@@ -46,8 +56,10 @@ def test_the_sample_is_big_and_fully_labelled() -> None:
 def test_precision_at_least_98_percent_and_recall_reported() -> None:
     tp, fp, fn, tn, wrong = scores()
     precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"\nlinkage on {tp + fp + fn + tn} hand-checked pairs: precision {precision:.3f}, recall {recall:.3f} "
-          f"(tp {tp}, fp {fp}, fn {fn}, tn {tn})")
+    print(
+        f"\nlinkage on {tp + fp + fn + tn} hand-checked pairs: precision {precision:.3f}, recall {recall:.3f} "
+        f"(tp {tp}, fp {fp}, fn {fn}, tn {tn})"
+    )
     assert precision >= 0.98, wrong
     # Recall is the price of precision: a place listed twice is a smaller harm than one hidden. A floor
     # catches a matcher that stops matching at all.
@@ -55,10 +67,24 @@ def test_precision_at_least_98_percent_and_recall_reported() -> None:
 
 
 def test_programs_sharing_only_a_phone_stay_apart() -> None:
-    a = Site("Northside Center for Child Development", "", "1475 Park Avenue", "10029", ("212-426-3400",),
-             40.7955, -73.9455)
-    b = Site("Therapeutic Early Childhood Center", "", "1475 Park Avenue", "10029", ("212-426-3400",),
-             40.7955, -73.9455)
+    a = Site(
+        "Northside Center for Child Development",
+        "",
+        "1475 Park Avenue",
+        "10029",
+        ("212-426-3400",),
+        40.7955,
+        -73.9455,
+    )
+    b = Site(
+        "Therapeutic Early Childhood Center",
+        "",
+        "1475 Park Avenue",
+        "10029",
+        ("212-426-3400",),
+        40.7955,
+        -73.9455,
+    )
     verdict = compare(a, b)
     assert not verdict.same and "different name" in verdict.reason
     linker = Linker()
@@ -67,14 +93,31 @@ def test_programs_sharing_only_a_phone_stay_apart() -> None:
 
 
 def test_spelling_differences_of_one_place_match() -> None:
-    a = Site("Shelby County Treatment Center", "", "750 Highway 31 South", "35007", ("205-216-0200",), 33.2134, -86.7873)
+    a = Site(
+        "Shelby County Treatment Center",
+        "",
+        "750 Highway 31 South",
+        "35007",
+        ("205-216-0200",),
+        33.2134,
+        -86.7873,
+    )
     b = Site("Shelby County Treatment Ctr Inc", "", "750 Hwy 31 S", "35007", (), 33.2136, -86.7871)
     assert compare(a, b).same
     assert street_number("750 Hwy 31 S") == "750" and street_number("PO Box 12") == ""
-    assert name_similarity(Site("Recovery Center"), Site("Hope Recovery Center")) < 80  # only generic words shared
+    assert (
+        name_similarity(Site("Recovery Center"), Site("Hope Recovery Center")) < 80
+    )  # only generic words shared
 
 
 def test_two_named_programs_of_one_organisation_at_one_address_stay_apart() -> None:
-    a = Site("Whitney M Young Jr Health Center", "Opioid Treatment Program", "10 Dewitt Street", "12207")
-    b = Site("Whitney M Young Jr Health Center", "Outpatient Treatment Center", "10 Dewitt Street", "12207")
+    a = Site(
+        "Whitney M Young Jr Health Center", "Opioid Treatment Program", "10 Dewitt Street", "12207"
+    )
+    b = Site(
+        "Whitney M Young Jr Health Center",
+        "Outpatient Treatment Center",
+        "10 Dewitt Street",
+        "12207",
+    )
     assert not compare(a, b).same

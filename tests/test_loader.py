@@ -2,10 +2,12 @@
 
 Runs on SQLite and on the real PostgreSQL server (``db_app``).
 """
+
 from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 from pathlib import Path
 
@@ -13,10 +15,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text
 
-from directory.search.upkeep import index_health
 from directory.db import db
 from directory.loader import OUTCOMES, ImportOptions, import_file
 from directory.models import Provider, ProviderSource
+from directory.search.upkeep import index_health
 
 from .conftest import SAMHSA
 
@@ -55,13 +57,26 @@ def test_import_then_reimport_is_unchanged(db_app: Flask) -> None:
         first = import_file(NSSATS)
         check_invariant(first)
         assert first.rows == 1090 and first.rejected == 0 and first.added > 1000
-        ids = dict(db.session.execute(select(ProviderSource.record_key, Provider.public_id).join(Provider)).all())
+        ids = dict(
+            db.session.execute(
+                select(ProviderSource.record_key, Provider.public_id).join(Provider)
+            ).all()
+        )
         again = import_file(NSSATS)
         check_invariant(again)
         assert again.added == again.updated == again.rejected == 0
-        assert again.unchanged == first.added + first.merged - (first.rows - len(ids))  # within-file repeats stay merged
+        assert again.unchanged == first.added + first.merged - (
+            first.rows - len(ids)
+        )  # within-file repeats stay merged
         assert again.unchanged + again.merged == 1090
-        assert dict(db.session.execute(select(ProviderSource.record_key, Provider.public_id).join(Provider)).all()) == ids
+        assert (
+            dict(
+                db.session.execute(
+                    select(ProviderSource.record_key, Provider.public_id).join(Provider)
+                ).all()
+            )
+            == ids
+        )
         assert index_health()["in_step"]
 
 
@@ -73,16 +88,22 @@ def test_search_index_follows_imports(db_app: Flask) -> None:
 
 
 def test_replace_retires_what_the_file_no_longer_lists(db_app: Flask, tmp_path: Path) -> None:
-    rows = [("a", "Hope House", "1 Main St", "Waterbury", "CT", "06708", "203-555-0100", "detox"),
-            ("b", "New Day", "2 Elm St", "Waterbury", "CT", "06708", "203-555-0101", "outpatient"),
-            ("c", "Clear Path", "3 Oak St", "Waterbury", "CT", "06708", "203-555-0102", "detox")]
+    rows = [
+        ("a", "Hope House", "1 Main St", "Waterbury", "CT", "06708", "203-555-0100", "detox"),
+        ("b", "New Day", "2 Elm St", "Waterbury", "CT", "06708", "203-555-0101", "outpatient"),
+        ("c", "Clear Path", "3 Oak St", "Waterbury", "CT", "06708", "203-555-0102", "detox"),
+    ]
     with db_app.app_context():
         import_file(small_csv(tmp_path / "list.csv", rows))
-        report = import_file(small_csv(tmp_path / "list.csv", rows[:2]), ImportOptions(replace=True))
+        report = import_file(
+            small_csv(tmp_path / "list.csv", rows[:2]), ImportOptions(replace=True)
+        )
         check_invariant(report)
         assert (report.unchanged, report.retired) == (2, 1)
         retired = db.session.scalar(select(Provider).where(Provider.name == "Clear Path"))
-        assert retired.status == "retired" and retired.sources[0].status == "retired"  # history kept
+        assert (
+            retired.status == "retired" and retired.sources[0].status == "retired"
+        )  # history kept
         assert index_health()["in_step"]
         back = import_file(small_csv(tmp_path / "list.csv", rows))
         assert back.updated == 1 and db.session.get(Provider, retired.id).status == "active"
@@ -91,7 +112,10 @@ def test_replace_retires_what_the_file_no_longer_lists(db_app: Flask, tmp_path: 
 def test_same_facility_from_two_files_becomes_one_provider(db_app: Flask, tmp_path: Path) -> None:
     # The national substance-use list and the 2017 directory both list Alabama's opioid programs.
     national = tmp_path / "al.csv"
-    with (SAMHSA / "substance-use-facilities-national.csv").open() as src, national.open("w", newline="") as out:
+    with (
+        (SAMHSA / "substance-use-facilities-national.csv").open() as src,
+        national.open("w", newline="") as out,
+    ):
         reader = csv.DictReader(src)
         w = csv.DictWriter(out, reader.fieldnames)
         w.writeheader()
@@ -101,7 +125,9 @@ def test_same_facility_from_two_files_becomes_one_provider(db_app: Flask, tmp_pa
         report = import_file(national, ImportOptions(add_codes=("SA",)))
         check_invariant(report)
         assert report.merged >= 10
-        p = db.session.scalar(select(Provider).where(Provider.name == "Birmingham Metro Treatment Center"))
+        p = db.session.scalar(
+            select(Provider).where(Provider.name == "Birmingham Metro Treatment Center")
+        )
         assert {s.source for s in p.sources} == {"nssats-2017-directory-otp", "al"}
         assert {"DT", "SA", "OP"} <= p.code_set
 
@@ -118,8 +144,13 @@ def test_a_failure_mid_import_leaves_database_and_index_as_they_were(db_app: Fla
 
 
 def test_dry_run_and_strict_write_nothing(db_app: Flask, tmp_path: Path) -> None:
-    bad = small_csv(tmp_path / "bad.csv", [("a", "Hope House", "1 Main St", "Waterbury", "CT", "06708", "", ""),
-                                           ("b", "", "2 Elm St", "Waterbury", "CT", "06708", "", "")])
+    bad = small_csv(
+        tmp_path / "bad.csv",
+        [
+            ("a", "Hope House", "1 Main St", "Waterbury", "CT", "06708", "", ""),
+            ("b", "", "2 Elm St", "Waterbury", "CT", "06708", "", ""),
+        ],
+    )
     with db_app.app_context():
         before = snapshot(db_app)
         dry = import_file(NSSATS, ImportOptions(dry_run=True))
@@ -143,22 +174,42 @@ def test_refused_file_changes_nothing(db_app: Flask, tmp_path: Path) -> None:
 
 
 def test_report_csv_names_file_line_field_and_reason(app: Flask, tmp_path: Path) -> None:
-    bad = small_csv(tmp_path / "bad.csv", [("a", "Hope House", "1 Main St", "Waterbury", "CT", "06708", "not a phone", ""),
-                                           ("b", "", "2 Elm St", "Waterbury", "CT", "06708", "", "")])
+    bad = small_csv(
+        tmp_path / "bad.csv",
+        [
+            ("a", "Hope House", "1 Main St", "Waterbury", "CT", "06708", "not a phone", ""),
+            ("b", "", "2 Elm St", "Waterbury", "CT", "06708", "", ""),
+        ],
+    )
     with app.app_context():
         report = import_file(bad)
         out = tmp_path / "report.csv"
         report.write_csv(out)
-    rows = list(csv.DictReader(out.open()))
-    assert {"file": str(bad), "line": "3", "status": "rejected", "field": "name",
-            "reason": "missing: every provider needs a name", "provider_id": ""} in rows
-    assert any(r["status"] == "warning" and r["field"] == "phone" and r["line"] == "2" for r in rows)
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert {
+        "file": str(bad),
+        "line": "3",
+        "status": "rejected",
+        "field": "name",
+        "reason": "missing: every provider needs a name",
+        "provider_id": "",
+    } in rows
+    assert any(
+        r["status"] == "warning" and r["field"] == "phone" and r["line"] == "2" for r in rows
+    )
     assert any(r["status"] == "added" and r["line"] == "2" and r["provider_id"] for r in rows)
 
 
 def test_cli_json_summary_and_exit_status(app: Flask, tmp_path: Path) -> None:
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["directory", "import", str(SAMHSA / "locator-api-2019-charlottesville.json"), "--json"])
+    result = runner.invoke(
+        args=[
+            "directory",
+            "import",
+            str(SAMHSA / "locator-api-2019-charlottesville.json"),
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert summary["rows"] == 30
@@ -177,22 +228,45 @@ def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-HOPE = {"id": "1", "name": "Hope House", "street": "1 Main St", "city": "Waterbury", "state": "CT", "zip": "06708",
-        "phone": "", "tags": ""}
+HOPE = {
+    "id": "1",
+    "name": "Hope House",
+    "street": "1 Main St",
+    "city": "Waterbury",
+    "state": "CT",
+    "zip": "06708",
+    "phone": "",
+    "tags": "",
+}
 
 
-def test_enrichment_adds_services_and_a_phone_but_never_providers(app: Flask, tmp_path: Path) -> None:
+def test_enrichment_adds_services_and_a_phone_but_never_providers(
+    app: Flask, tmp_path: Path
+) -> None:
     listed = _write_csv(tmp_path / "listed.csv", [HOPE])
-    old = _write_csv(tmp_path / "old.csv", [
-        {**HOPE, "name": "Hope House Inc", "phone": "203-555-0100", "tags": "DT; MD"},
-        {**HOPE, "id": "2", "name": "Closed Long Ago Center", "street": "9 Elm St", "tags": "DT"},
-    ])
+    old = _write_csv(
+        tmp_path / "old.csv",
+        [
+            {**HOPE, "name": "Hope House Inc", "phone": "203-555-0100", "tags": "DT; MD"},
+            {
+                **HOPE,
+                "id": "2",
+                "name": "Closed Long Ago Center",
+                "street": "9 Elm St",
+                "tags": "DT",
+            },
+        ],
+    )
     with app.app_context():
         import_file(listed, ImportOptions(source_date="2025"))
-        report = import_file(old, ImportOptions(enrich=True, source_date="2015", service_detail="full"))
+        report = import_file(
+            old, ImportOptions(enrich=True, source_date="2015", service_detail="full")
+        )
         check_invariant(report)
         assert (report.matched, report.unmatched, report.added) == (1, 1, 0)
-        assert any(p.severity == "unmatched" and p.line == 3 and "9" in p.reason for p in report.problems)
+        assert any(
+            p.severity == "unmatched" and p.line == 3 and "9" in p.reason for p in report.problems
+        )
         p = db.session.scalar(select(Provider))
         assert db.session.query(Provider).count() == 1
         assert {"DT", "MD"} <= p.code_set and p.phones[0]["number"] == "203-555-0100"
@@ -201,19 +275,30 @@ def test_enrichment_adds_services_and_a_phone_but_never_providers(app: Flask, tm
 
 def test_newest_full_answer_wins_and_partial_lists_add(app: Flask, tmp_path: Path) -> None:
     with app.app_context():
-        import_file(_write_csv(tmp_path / "a2015.csv", [{**HOPE, "tags": "DT; OP"}]),
-                    ImportOptions(source_date="2015", service_detail="full"))
-        import_file(_write_csv(tmp_path / "b2025.csv", [{**HOPE, "tags": "OP"}]),
-                    ImportOptions(source_date="2025", service_detail="full"))
+        import_file(
+            _write_csv(tmp_path / "a2015.csv", [{**HOPE, "tags": "DT; OP"}]),
+            ImportOptions(source_date="2015", service_detail="full"),
+        )
+        import_file(
+            _write_csv(tmp_path / "b2025.csv", [{**HOPE, "tags": "OP"}]),
+            ImportOptions(source_date="2025", service_detail="full"),
+        )
         p = db.session.scalar(select(Provider))
-        assert "DT" not in p.code_set and "OP" in p.code_set  # the 2025 list without detox means no detox now
-        import_file(_write_csv(tmp_path / "c2026.csv", [{**HOPE, "tags": "RD"}]), ImportOptions(source_date="2026"))
+        assert (
+            "DT" not in p.code_set and "OP" in p.code_set
+        )  # the 2025 list without detox means no detox now
+        import_file(
+            _write_csv(tmp_path / "c2026.csv", [{**HOPE, "tags": "RD"}]),
+            ImportOptions(source_date="2026"),
+        )
         p = db.session.scalar(select(Provider))
         assert {"OP", "RD"} <= p.code_set and "DT" not in p.code_set  # a newer partial list adds
 
 
 def test_practitioner_rows_are_skipped_and_counted(app: Flask) -> None:
     with app.app_context():
-        report = import_file(SAMHSA / "locator-export-2023-texas.xlsx", ImportOptions(update_index=False))
+        report = import_file(
+            SAMHSA / "locator-export-2023-texas.xlsx", ImportOptions(update_index=False)
+        )
         check_invariant(report)
         assert report.skipped == 1621 and report.rejected == 0 and report.added > 600

@@ -1,5 +1,6 @@
 """Two app nodes on one PostgreSQL server: with Whoosh each keeps its own text index (and catches up
 with a reindex); with PostgreSQL full-text search they share the database's and need nothing."""
+
 from __future__ import annotations
 
 import os
@@ -8,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from directory.search.upkeep import index_health, reindex
 from directory.loader import import_file
 from directory.search.params import parse_query
 from directory.search.service import find_providers
 from directory.search.snapshot import CHECK_SECONDS
+from directory.search.upkeep import index_health, reindex
 from tests.conftest import SAMHSA, _reset_postgres, make_app
 
 pytestmark = pytest.mark.postgres

@@ -1,4 +1,5 @@
 """Cleaning what real files get wrong."""
+
 from directory import normalize as n
 
 
@@ -17,7 +18,9 @@ def test_phone_keeps_extension_and_finds_several_numbers() -> None:
     assert n.phone("+1 (860) 276.3000 ext. 301") == {"number": "860-276-3000", "ext": "301"}
     assert n.phone("+44 1234 234567") is None
     assert n.phones("(203)781-4600 Intake: (203)781-4700") == [
-        {"number": "203-781-4600", "ext": ""}, {"number": "203-781-4700", "ext": ""}]
+        {"number": "203-781-4600", "ext": ""},
+        {"number": "203-781-4700", "ext": ""},
+    ]
 
 
 def test_website_adds_scheme_and_refuses_unsafe_or_broken() -> None:

@@ -1,5 +1,6 @@
 """The result map: a whole, safe SVG whose markers, radius circle and scale agree with distances on the
 Earth computed here independently (haversine), drawn from the bundled Census outlines."""
+
 from __future__ import annotations
 
 import math
@@ -20,7 +21,10 @@ WIDTH, HEIGHT = 640, 400
 def haversine_miles(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance in miles between two (lat, lon) points."""
     (lat1, lon1), (lat2, lon2) = (tuple(map(math.radians, p)) for p in (a, b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 3958.8 * math.asin(math.sqrt(h))
 
 
@@ -69,18 +73,29 @@ def test_the_svg_is_well_formed_and_titled() -> None:
 
 def test_markers_sit_east_west_north_and_south_of_the_centre() -> None:
     lat, lon = DENVER
-    points = [("c", lat, lon), ("e", lat, lon + 0.2), ("w", lat, lon - 0.2),
-              ("n", lat + 0.15, lon), ("s", lat - 0.15, lon)]
+    points = [
+        ("c", lat, lon),
+        ("e", lat, lon + 0.2),
+        ("w", lat, lon - 0.2),
+        ("n", lat + 0.15, lon),
+        ("s", lat - 0.15, lon),
+    ]
     m = markers(parse(render_svg(DENVER, 25, points)))
     assert m["c"] == pytest.approx((WIDTH / 2, HEIGHT / 2), abs=0.1)
     assert m["e"][0] > m["c"][0] > m["w"][0]
     assert m["n"][1] < m["c"][1] < m["s"][1]
-    assert m["e"][1] == pytest.approx(m["c"][1], abs=0.1) and m["n"][0] == pytest.approx(m["c"][0], abs=0.1)
+    assert m["e"][1] == pytest.approx(m["c"][1], abs=0.1) and m["n"][0] == pytest.approx(
+        m["c"][0], abs=0.1
+    )
 
 
-@pytest.mark.parametrize("center, radius", [(DENVER, 25), (NEW_YORK, 5), ((61.2181, -149.9003), 100),
-                                            ((25.76, -80.19), 250)])
-def test_the_radius_circle_matches_the_radius_at_the_map_scale(center: tuple[float, float], radius: float) -> None:
+@pytest.mark.parametrize(
+    "center, radius",
+    [(DENVER, 25), (NEW_YORK, 5), ((61.2181, -149.9003), 100), ((25.76, -80.19), 250)],
+)
+def test_the_radius_circle_matches_the_radius_at_the_map_scale(
+    center: tuple[float, float], radius: float
+) -> None:
     ns, ew = measured_px_per_mile(center, radius)
     assert ns == pytest.approx(ew, rel=0.01)  # the projection keeps distances true near the centre
     xs, ys = zip(*radius_polygon(parse(render_svg(center, radius, []))))
@@ -130,20 +145,29 @@ def test_crowded_markers_are_pushed_apart_and_stay_in_view() -> None:
     root = parse(render_svg(DENVER, 25, points))
     spots = list(markers(root).values())
     assert len(spots) == 13
-    assert min(math.dist(a, b) for i, a in enumerate(spots) for b in spots[i + 1:]) >= 15.9
+    assert min(math.dist(a, b) for i, a in enumerate(spots) for b in spots[i + 1 :]) >= 15.9
     assert all(0 < x < WIDTH and 0 < y < HEIGHT for x, y in spots)
 
 
 def test_a_city_map_with_twenty_points_is_small() -> None:
-    points = [(str(i + 1), NEW_YORK[0] + 0.3 * math.sin(i), NEW_YORK[1] + 0.4 * math.cos(i * 1.7)) for i in range(20)]
+    points = [
+        (str(i + 1), NEW_YORK[0] + 0.3 * math.sin(i), NEW_YORK[1] + 0.4 * math.cos(i * 1.7))
+        for i in range(20)
+    ]
     svg = render_svg(NEW_YORK, 25, points)
     assert len(markers(parse(svg))) == 20
     assert len(svg.encode()) < 60_000
 
 
 def test_a_state_wide_view_fits_every_point() -> None:
-    towns = [("El Paso", 31.76, -106.49), ("Amarillo", 35.22, -101.83), ("Brownsville", 25.90, -97.50),
-             ("Texarkana", 33.43, -94.05), ("Houston", 29.76, -95.37), ("Dalhart", 36.06, -102.52)]
+    towns = [
+        ("El Paso", 31.76, -106.49),
+        ("Amarillo", 35.22, -101.83),
+        ("Brownsville", 25.90, -97.50),
+        ("Texarkana", 33.43, -94.05),
+        ("Houston", 29.76, -95.37),
+        ("Dalhart", 36.06, -102.52),
+    ]
     root = parse(render_svg(None, None, towns))
     spots = markers(root)
     assert set(spots) == {name for name, _, _ in towns}
@@ -154,8 +178,14 @@ def test_a_state_wide_view_fits_every_point() -> None:
     assert len(ET.tostring(root)) < 60_000
 
 
-@pytest.mark.parametrize("center, name", [((21.3069, -157.8583), "Hawaii"), ((18.4655, -66.1057), "Puerto Rico"),
-                                          ((58.3019, -134.4197), "Alaska")])
+@pytest.mark.parametrize(
+    "center, name",
+    [
+        ((21.3069, -157.8583), "Hawaii"),
+        ((18.4655, -66.1057), "Puerto Rico"),
+        ((58.3019, -134.4197), "Alaska"),
+    ],
+)
 def test_hawaii_puerto_rico_and_alaska_are_drawn(center: tuple[float, float], name: str) -> None:
     assert name in state_names(parse(render_svg(center, 50, [("1", *center)])))
 
@@ -194,9 +224,16 @@ def contains(ring: Sequence[float], lon: float, lat: float) -> bool:
     return inside
 
 
-@pytest.mark.parametrize("name, lat, lon", [("Colorado", *DENVER), ("Florida", 25.76, -80.19),
-                                            ("Hawaii", 21.3069, -157.8583), ("Puerto Rico", 18.4655, -66.1057),
-                                            ("Alaska", 52.93, 172.91 - 360)])
+@pytest.mark.parametrize(
+    "name, lat, lon",
+    [
+        ("Colorado", *DENVER),
+        ("Florida", 25.76, -80.19),
+        ("Hawaii", 21.3069, -157.8583),
+        ("Puerto Rico", 18.4655, -66.1057),
+        ("Alaska", 52.93, 172.91 - 360),
+    ],
+)
 def test_the_outlines_decode_to_the_right_places(name: str, lat: float, lon: float) -> None:
     by_name = {s.name: s for s in load_outlines().states}
     assert sum(contains(ring, lon, lat) for ring in by_name[name].rings) % 2 == 1

@@ -1,4 +1,5 @@
 """The one search service on the national data: location, text, synonyms, typos, filters and facets."""
+
 from __future__ import annotations
 
 import math
@@ -38,13 +39,20 @@ def miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 3958.7613 * math.acos(max(-1.0, min(1.0, c)))
 
 
-@pytest.mark.parametrize("near, radius", [("06708", 25), ("Charlottesville, VA", 10), ("59001", 100), ("10001", 5)])
-def test_location_results_match_an_independent_distance_scan(national: Flask, near: str, radius: int) -> None:
+@pytest.mark.parametrize(
+    "near, radius", [("06708", 25), ("Charlottesville, VA", 10), ("59001", 100), ("10001", 5)]
+)
+def test_location_results_match_an_independent_distance_scan(
+    national: Flask, near: str, radius: int
+) -> None:
     res = search(national, near=near, radius=radius)
     lat, lon = res.location.latitude, res.location.longitude
     expected = {}
-    for pid, plat, plon in db.session.execute(select(Provider.public_id, Provider.latitude, Provider.longitude)
-                                               .where(Provider.status == "active")):
+    for pid, plat, plon in db.session.execute(
+        select(Provider.public_id, Provider.latitude, Provider.longitude).where(
+            Provider.status == "active"
+        )
+    ):
         d = miles(lat, lon, plat, plon)
         if d <= radius - 1e-6:
             expected[pid] = d
@@ -52,7 +60,8 @@ def test_location_results_match_an_independent_distance_scan(national: Flask, ne
             expected.setdefault(pid, d)  # on the boundary either answer is right
     got = all_ids(national, near=near, radius=radius)
     assert set(got) <= set(expected) and len(set(expected) - set(got)) <= sum(
-        1 for d in expected.values() if abs(d - radius) < 1e-6)
+        1 for d in expected.values() if abs(d - radius) < 1e-6
+    )
     assert len(got) == res.total > 0
     distances = [h.distance for h in search(national, near=near, radius=radius, per_page=100).hits]
     assert distances == sorted(distances)
@@ -118,7 +127,10 @@ def test_facet_counts_equal_the_results_of_choosing_that_option(national: Flask)
         for option, count in res.facets[group].items():
             assert search(national, **{**base, group: option}).total == count, (group, option)
     # Within the payment group the other payment options are counted without the payment filter.
-    assert res.facets["payment"]["medicare"] == search(national, near="06708", radius=50, payment="medicare").total
+    assert (
+        res.facets["payment"]["medicare"]
+        == search(national, near="06708", radius=50, payment="medicare").total
+    )
 
 
 def test_ambiguous_and_unknown_places(national: Flask) -> None:
@@ -137,19 +149,34 @@ def test_empty_results_suggest_a_wider_radius_and_a_filter_to_drop(national: Fla
     res = search(national, near="57501", radius=5, type="detox")
     assert res.total == 0
     miles_, count = res.suggestions.radius
-    assert miles_ > 5 and count == search(national, near="57501", radius=miles_, type="detox").total > 0
+    assert (
+        miles_ > 5
+        and count == search(national, near="57501", radius=miles_, type="detox").total > 0
+    )
     dropped = {(g, o): n for g, o, n in res.suggestions.drop}
     assert dropped.get(("type", "detox")) == search(national, near="57501", radius=5).total > 0
 
 
-@pytest.mark.parametrize("args, parameter", [
-    ({"unlisted": "maybe", "near": "06708"}, "unlisted"),
-    ({"radius": "0", "near": "06708"}, "radius"), ({"radius": "10000", "near": "06708"}, "radius"),
-    ({"lat": "91", "lon": "0"}, "lat"), ({"lat": "40"}, "lon"), ({"page": "-1"}, "page"), ({"page": "x"}, "page"),
-    ({"q": "x" * 10_000}, "q"), ({"type": "spa"}, "type"), ({"sort": "random"}, "sort"),
-    ({"radius": "nan", "near": "06708"}, "radius"), ({"per_page": "0"}, "per_page"),
-])
-def test_bad_parameters_are_400s_that_name_them(client: Any, args: dict[str, str], parameter: str) -> None:
+@pytest.mark.parametrize(
+    "args, parameter",
+    [
+        ({"unlisted": "maybe", "near": "06708"}, "unlisted"),
+        ({"radius": "0", "near": "06708"}, "radius"),
+        ({"radius": "10000", "near": "06708"}, "radius"),
+        ({"lat": "91", "lon": "0"}, "lat"),
+        ({"lat": "40"}, "lon"),
+        ({"page": "-1"}, "page"),
+        ({"page": "x"}, "page"),
+        ({"q": "x" * 10_000}, "q"),
+        ({"type": "spa"}, "type"),
+        ({"sort": "random"}, "sort"),
+        ({"radius": "nan", "near": "06708"}, "radius"),
+        ({"per_page": "0"}, "per_page"),
+    ],
+)
+def test_bad_parameters_are_400s_that_name_them(
+    client: Any, args: dict[str, str], parameter: str
+) -> None:
     for path in ("/api/v1/providers", "/search"):
         resp = client.get(path, query_string=args)
         assert resp.status_code == 400, (path, args)
@@ -159,7 +186,9 @@ def test_bad_parameters_are_400s_that_name_them(client: Any, args: dict[str, str
             assert parameter.encode() in resp.data
 
 
-@pytest.mark.parametrize("q", ["name:(", "*", '"', "AND OR NOT", "detox~2", "[a TO z]", "\\", "<script>", "%00", "???"])
+@pytest.mark.parametrize(
+    "q", ["name:(", "*", '"', "AND OR NOT", "detox~2", "[a TO z]", "\\", "<script>", "%00", "???"]
+)
 def test_query_syntax_is_just_text(client: Any, q: str) -> None:
     assert client.get("/api/v1/providers", query_string={"q": q}).status_code == 200
     assert client.get("/search", query_string={"q": q}).status_code == 200
@@ -173,25 +202,38 @@ def test_per_page_is_capped_and_pages_past_the_end_are_empty(national: Flask) ->
 
 
 def test_service_takes_a_plain_query_object(national: Flask) -> None:
-    res = find_providers(SearchQuery(lat=41.55, lon=-73.06, radius=10, filters={"type": ("detox",)}))
-    assert res.sort == "distance" and res.total == search(national, lat=41.55, lon=-73.06, radius=10, type="detox").total
+    res = find_providers(
+        SearchQuery(lat=41.55, lon=-73.06, radius=10, filters={"type": ("detox",)})
+    )
+    assert (
+        res.sort == "distance"
+        and res.total == search(national, lat=41.55, lon=-73.06, radius=10, type="detox").total
+    )
 
 
 def test_the_snapshot_holds_every_active_listing_as_made_from_its_provider(national: Flask) -> None:
     tax = national.extensions["taxonomy"]
     with national.test_request_context():
         snap = snapshot()
-    pks = list(db.session.scalars(select(Provider.id).where(Provider.status == "active").order_by(Provider.id)))
+    pks = list(
+        db.session.scalars(
+            select(Provider.id).where(Provider.status == "active").order_by(Provider.id)
+        )
+    )
     assert [x.id for x in snap.listings] == pks == snap.catalog.pks.tolist()
-    for row in (0, len(pks) // 2, len(pks) - 1):  # the same fields as made straight from the provider
+    for row in (
+        0,
+        len(pks) // 2,
+        len(pks) - 1,
+    ):  # the same fields as made straight from the provider
         assert snap.listings[row] == make_listing(db.session.get(Provider, pks[row]), tax)
 
 
 def test_a_missing_index_degrades_text_search_instead_of_failing(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import shutil
 
-    from directory.search.upkeep import ensure_index, index_health
     from directory.loader import import_file
+    from directory.search.upkeep import ensure_index, index_health
     from tests.conftest import SAMHSA, make_app
 
     app = make_app(tmp_path)
@@ -211,10 +253,15 @@ def test_a_missing_index_degrades_text_search_instead_of_failing(tmp_path) -> No
 def test_filters_say_how_many_places_they_cannot_see(national: Flask) -> None:
     tax = national.extensions["taxonomy"]
     area = search(national, near="Phoenix, AZ", per_page=100)
-    unlisted_here = sum(1 for h in all_ids_hits(national, near="Phoenix, AZ")
-                        if not tax.tags(h.listing.code_set).get("type"))
+    unlisted_here = sum(
+        1
+        for h in all_ids_hits(national, near="Phoenix, AZ")
+        if not tax.tags(h.listing.code_set).get("type")
+    )
     detox = search(national, near="Phoenix, AZ", type="detox")
-    assert detox.services_unknown == unlisted_here > 0 and area.services_unknown == 0  # no filter: nothing hidden
+    assert (
+        detox.services_unknown == unlisted_here > 0 and area.services_unknown == 0
+    )  # no filter: nothing hidden
     shown = search(national, near="Phoenix, AZ", type="detox", unlisted="1", per_page=100)
     assert shown.total == detox.services_unknown
     assert all(not tax.tags(h.listing.code_set).get("type") for h in shown.hits)

@@ -1,4 +1,5 @@
 """The taxonomy file maps real SAMHSA codes and names to the filters people use."""
+
 import json
 from pathlib import Path
 
@@ -11,9 +12,29 @@ TAX = load_taxonomy(DATA_DIR)
 
 
 def test_groups_and_core_options_exist() -> None:
-    assert [g.key for g in TAX.groups] == ["type", "setting", "medication", "payment", "age", "language", "program"]
-    assert [o.key for o in TAX.group("type").options] == ["inpatient", "outpatient", "detox", "dual-diagnosis"]
-    for key in ("residential", "hospital", "partial-hospitalization", "intensive-outpatient", "telehealth", "sober-living"):
+    assert [g.key for g in TAX.groups] == [
+        "type",
+        "setting",
+        "medication",
+        "payment",
+        "age",
+        "language",
+        "program",
+    ]
+    assert [o.key for o in TAX.group("type").options] == [
+        "inpatient",
+        "outpatient",
+        "detox",
+        "dual-diagnosis",
+    ]
+    for key in (
+        "residential",
+        "hospital",
+        "partial-hospitalization",
+        "intensive-outpatient",
+        "telehealth",
+        "sober-living",
+    ):
         assert TAX.group("setting").option(key) is not None
 
 

@@ -1,4 +1,5 @@
 """Pages for people, through the Flask test client: content, states kept in URLs, safety, privacy."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,20 @@ from tests.conftest import make_app
 CRISIS = ("tel:988", "tel:911", "tel:+18006624357", "1-800-662-4357")
 
 
-@pytest.mark.parametrize("path", ["/", "/search", "/search?near=06708&type=detox", "/guides/", "/guides/detox",
-                                  "/about", "/api/", "/search?near=Springfield", "/nope"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/search",
+        "/search?near=06708&type=detox",
+        "/guides/",
+        "/guides/detox",
+        "/about",
+        "/api/",
+        "/search?near=Springfield",
+        "/nope",
+    ],
+)
 def test_every_page_shows_the_crisis_lines(client: Any, path: str) -> None:
     resp = client.get(path)
     assert resp.status_code in (200, 404)
@@ -29,16 +42,26 @@ def test_every_page_shows_the_crisis_lines(client: Any, path: str) -> None:
 def test_security_headers_and_no_third_party_assets(client: Any) -> None:
     resp = client.get("/search?near=06708")
     csp = resp.headers["Content-Security-Policy"]
-    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
+    assert (
+        "unsafe-inline" not in csp
+        and "frame-ancestors 'none'" in csp
+        and "default-src 'self'" in csp
+    )
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     assert resp.headers["Referrer-Policy"] == "no-referrer"
     html = resp.get_data(as_text=True)
-    assert not re.search(r'(src|href)="(https?:)?//(?!www\.openstreetmap\.org)', html.replace('href="http', 'x'))
-    assert "<script>" not in html and " style=" not in html  # the CSP forbids inline script and style
+    assert not re.search(
+        r'(src|href)="(https?:)?//(?!www\.openstreetmap\.org)', html.replace('href="http', "x")
+    )
+    assert (
+        "<script>" not in html and " style=" not in html
+    )  # the CSP forbids inline script and style
 
 
 def test_results_page_keeps_state_in_links(client: Any) -> None:
-    html = client.get("/search?near=06708&type=detox&type=outpatient&radius=50&payment=medicaid").get_data(as_text=True)
+    html = client.get(
+        "/search?near=06708&type=detox&type=outpatient&radius=50&payment=medicaid"
+    ).get_data(as_text=True)
     assert 'role="status"' in html
     link = re.search(r'href="(/providers/[^"]+)"', html).group(1)
     assert "back=" in link and "type%3Ddetox" in link and "payment%3Dmedicaid" in link
@@ -53,31 +76,58 @@ def test_ambiguous_place_offers_choices_and_unknown_place_explains(client: Any) 
     assert "could not find the place" in html
 
 
-def test_provider_page_groups_services_and_redirects_to_its_canonical_url(client: Any, national_app: Flask) -> None:
+def test_provider_page_groups_services_and_redirects_to_its_canonical_url(
+    client: Any, national_app: Flask
+) -> None:
     from sqlalchemy import select
 
     from directory.db import db
     from directory.models import Provider
 
     with national_app.app_context():
-        p = db.session.scalar(select(Provider).where(Provider.name == "Northwest Alabama Treatment Center"))
+        p = db.session.scalar(
+            select(Provider).where(Provider.name == "Northwest Alabama Treatment Center")
+        )
         path_id, public_id = p.path_id, p.public_id
-    assert client.get(f"/providers/{public_id}").headers["Location"].endswith(f"/providers/{path_id}")
+    assert (
+        client.get(f"/providers/{public_id}").headers["Location"].endswith(f"/providers/{path_id}")
+    )
     html = client.get(f"/providers/{path_id}").get_data(as_text=True)
-    for text in ("Type of care", "Detox", "Medication", "Methadone", "tel:+12054251200", "Get directions",
-                 "National Directory of Drug and Alcohol Abuse Treatment Facilities 2017",
-                 "Nearby places offering similar care"):
+    for text in (
+        "Type of care",
+        "Detox",
+        "Medication",
+        "Methadone",
+        "tel:+12054251200",
+        "Get directions",
+        "National Directory of Drug and Alcohol Abuse Treatment Facilities 2017",
+        "Nearby places offering similar care",
+    ):
         assert text in html, text
     assert len(re.findall(r'class="nearby"', html)) == 1
     assert client.get("/providers/zzzzzzzzzz-nothing").status_code == 404
 
 
-def test_guides_link_to_a_filtered_search(client: Any) -> None:  # reading grade: tests/test_guides.py
+def test_guides_link_to_a_filtered_search(
+    client: Any,
+) -> None:  # reading grade: tests/test_guides.py
     guides = load_guides(str(Path(__file__).resolve().parent.parent / "data"))
     assert len(guides) >= 13
     slugs = {g.slug for g in guides}
-    assert {"inpatient", "residential", "outpatient", "detox", "dual-diagnosis", "medication", "therapies",
-            "support-groups", "helping-a-loved-one", "life-after-treatment", "ketamine", "faq"} <= slugs
+    assert {
+        "inpatient",
+        "residential",
+        "outpatient",
+        "detox",
+        "dual-diagnosis",
+        "medication",
+        "therapies",
+        "support-groups",
+        "helping-a-loved-one",
+        "life-after-treatment",
+        "ketamine",
+        "faq",
+    } <= slugs
     for g in guides:
         html = client.get(f"/guides/{g.slug}").get_data(as_text=True)
         assert g.search_label in html and 'action="/search"' in html
@@ -110,7 +160,10 @@ def test_report_form_stores_a_report_and_needs_a_csrf_token(tmp_path: Path) -> N
     assert c.post(f"/providers/{path_id}/report", data={"kind": "phone"}).status_code == 400
     page = c.get(f"/providers/{path_id}").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    resp = c.post(f"/providers/{path_id}/report", data={"kind": "phone", "message": "Number rings out", "csrf_token": token})
+    resp = c.post(
+        f"/providers/{path_id}/report",
+        data={"kind": "phone", "message": "Number rings out", "csrf_token": token},
+    )
     assert resp.status_code == 303
     with app.app_context():
         [r] = db.session.scalars(select(ProblemReport)).all()
@@ -134,11 +187,15 @@ def test_report_form_is_rate_limited(tmp_path: Path) -> None:
 
         path_id = db.session.scalars(select(Provider)).first().path_id
     c = app.test_client()
-    codes = [c.post(f"/providers/{path_id}/report", data={"kind": "other"}).status_code for _ in range(3)]
+    codes = [
+        c.post(f"/providers/{path_id}/report", data={"kind": "other"}).status_code for _ in range(3)
+    ]
     assert codes == [303, 303, 429]
 
 
-def test_request_logs_never_contain_search_terms_or_places(client: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_request_logs_never_contain_search_terms_or_places(
+    client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO, logger="directory.access"):
         client.get("/search?q=heroin+detox&near=06708&lat=41.55&lon=-73.06")
         client.get("/api/v1/providers?q=fentanyl&near=Waterbury,+CT")
@@ -153,7 +210,9 @@ def test_markup_in_provider_names_is_shown_as_text(tmp_path: Path) -> None:
     from directory.loader import import_file
 
     f = tmp_path / "xss.csv"
-    f.write_text('id,name,street,city,state,zip,tags\nx1,"<img src=x onerror=alert(1)>",1 Main St,Waterbury,CT,06708,detox\n')
+    f.write_text(
+        'id,name,street,city,state,zip,tags\nx1,"<img src=x onerror=alert(1)>",1 Main St,Waterbury,CT,06708,detox\n'
+    )
     app = make_app(tmp_path / "app")
     with app.app_context():
         import_file(f)
@@ -165,7 +224,13 @@ def test_secret_key_is_required_outside_testing(tmp_path: Path) -> None:
     from directory import create_app
 
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app({"SECRET_KEY": None, "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "INDEX_DIR": str(tmp_path / "i")})
+        create_app(
+            {
+                "SECRET_KEY": None,
+                "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+                "INDEX_DIR": str(tmp_path / "i"),
+            }
+        )
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:
@@ -176,23 +241,39 @@ def test_every_setting_is_documented_in_the_readme() -> None:
         assert f"| `{s.name}` |" in readme, s.name
 
 
-def test_provider_page_says_where_each_fact_comes_from_and_how_old_it_is(client: Any, national_app: Flask) -> None:
+def test_provider_page_says_where_each_fact_comes_from_and_how_old_it_is(
+    client: Any, national_app: Flask
+) -> None:
     from sqlalchemy import select
 
     from directory.db import db
     from directory.models import ProviderSource
 
     with national_app.app_context():
-        src = next(s for s in db.session.scalars(select(ProviderSource).where(
-            ProviderSource.source == "ca-dhcs-sud-facilities-2026")) if s.record_key == "010001DN")
+        src = next(
+            s
+            for s in db.session.scalars(
+                select(ProviderSource).where(ProviderSource.source == "ca-dhcs-sud-facilities-2026")
+            )
+            if s.record_key == "010001DN"
+        )
         path_id = src.provider.path_id
-        enriched = db.session.scalar(select(ProviderSource).where(
-            ProviderSource.source == "nssats-2015-national-directory", ProviderSource.status == "active"))
+        enriched = db.session.scalar(
+            select(ProviderSource).where(
+                ProviderSource.source == "nssats-2015-national-directory",
+                ProviderSource.status == "active",
+            )
+        )
         old_path = enriched.provider.path_id
     html = client.get(f"/providers/{path_id}").get_data(as_text=True)
-    for text in ("State licence", "California Department of Health Care Services", "010001DN",
-                 "January 31, 2028", "California DHCS list of licensed and certified substance use facilities",
-                 "reported in August 21, 2026"[:11]):
+    for text in (
+        "State licence",
+        "California Department of Health Care Services",
+        "010001DN",
+        "January 31, 2028",
+        "California DHCS list of licensed and certified substance use facilities",
+        "reported in August 21, 2026"[:11],
+    ):
         assert text in html, text
     assert "Last updated" not in html  # the import day is not when the facts were checked
     old = client.get(f"/providers/{old_path}").get_data(as_text=True)

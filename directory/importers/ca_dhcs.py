@@ -7,12 +7,14 @@ Social Services (group homes, most for young people), ``DPH`` a chemical depende
 licensed by the Department of Public Health; ``-DETOX`` adds withdrawal management in that setting.
 The list says nothing of medication, payment or languages, so its services are partial detail.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..normalize import tidy_caps
 from .files import json_records
@@ -52,8 +54,10 @@ def licence(rec: dict[str, Any]) -> dict[str, Any]:
             expires = ""
     capacity = rec.get("Treatment_Capacity")
     return {
-        "authority": AUTHORITY, "number": str(rec.get("Application_Number") or "").strip(),
-        "kind": str(rec.get("Type_of_Application") or "").strip(), "expires": expires,
+        "authority": AUTHORITY,
+        "number": str(rec.get("Application_Number") or "").strip(),
+        "kind": str(rec.get("Type_of_Application") or "").strip(),
+        "expires": expires,
         "capacity": int(capacity) if isinstance(capacity, (int, float)) and capacity > 0 else None,
         "program": str(rec.get("Program_Code") or "").strip(),
     }
@@ -65,17 +69,26 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
             yield RawRow(line, {"name": ""})
             continue
         number = str(rec.get("Application_Number") or "").strip()
-        yield RawRow(line, {
-            "record_id": number,
-            "name": tidy_caps(rec.get("Facility_Name")), "street": tidy_caps(rec.get("Facility_Address1")),
-            "street2": tidy_caps(rec.get("Facility_Address2")), "city": tidy_caps(rec.get("Facility_City")),
-            # The list is California's own; a few rows spell the state 'C' or leave it out.
-            "state": "CA", "zip": rec.get("Facility_Zip"),
-            "county": rec.get("CountyName"), "latitude": rec.get("Latitude"), "longitude": rec.get("Longitude"),
-            "phones": [rec.get("Facility_Phone")],
-            "codes": program_codes(str(rec.get("Program_Code") or ""), str(rec.get("Target_Population") or ""))
-            + list(options.get("add_codes", [])),
-            "licences": [licence(rec)] if number else [],
-            "source_date": options.get("source_date", ""),
-        })
-
+        yield RawRow(
+            line,
+            {
+                "record_id": number,
+                "name": tidy_caps(rec.get("Facility_Name")),
+                "street": tidy_caps(rec.get("Facility_Address1")),
+                "street2": tidy_caps(rec.get("Facility_Address2")),
+                "city": tidy_caps(rec.get("Facility_City")),
+                # The list is California's own; a few rows spell the state 'C' or leave it out.
+                "state": "CA",
+                "zip": rec.get("Facility_Zip"),
+                "county": rec.get("CountyName"),
+                "latitude": rec.get("Latitude"),
+                "longitude": rec.get("Longitude"),
+                "phones": [rec.get("Facility_Phone")],
+                "codes": program_codes(
+                    str(rec.get("Program_Code") or ""), str(rec.get("Target_Population") or "")
+                )
+                + list(options.get("add_codes", [])),
+                "licences": [licence(rec)] if number else [],
+                "source_date": options.get("source_date", ""),
+            },
+        )

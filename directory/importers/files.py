@@ -1,4 +1,5 @@
 """Read CSV and JSON files defensively, with line numbers, turning every failure into ImportRefused."""
+
 from __future__ import annotations
 
 import codecs
@@ -6,8 +7,9 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import ImportRefused
 
@@ -23,29 +25,38 @@ def sniff_text(path: Path, size: int = 65536) -> str:
     if not head.strip():
         raise ImportRefused(str(path), 1, "the file is empty")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(head):
-        raise ImportRefused(str(path), 1, "UTF-16 text, not UTF-8; save the file as UTF-8 and try again")
+        raise ImportRefused(
+            str(path), 1, "UTF-16 text, not UTF-8; save the file as UTF-8 and try again"
+        )
     if b"\x00" in head:
         line = head[: head.index(b"\x00")].count(b"\n") + 1
-        raise ImportRefused(str(path), line, "the file is binary (it contains NUL bytes), not CSV or JSON")
+        raise ImportRefused(
+            str(path), line, "the file is binary (it contains NUL bytes), not CSV or JSON"
+        )
     try:
         return head.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         if len(head) == size and e.start > size - 4:  # cut inside a multi-byte character
             return head[: e.start].decode("utf-8-sig")
         line = head[: e.start].count(b"\n") + 1
-        raise ImportRefused(str(path), line, "not UTF-8 text; save the file as UTF-8 and try again") from None
+        raise ImportRefused(
+            str(path), line, "not UTF-8 text; save the file as UTF-8 and try again"
+        ) from None
 
 
 def _looks_utf16(head: bytes) -> bool:
     # ASCII text in UTF-16 without a byte-order mark: every other byte is NUL.
     pairs = len(head) // 2
-    return pairs >= 8 and max(head[0:2 * pairs:2].count(0), head[1:2 * pairs:2].count(0)) > 0.9 * pairs
+    return (
+        pairs >= 8
+        and max(head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)) > 0.9 * pairs
+    )
 
 
 def _bad_byte_line(path: Path) -> int:
     """Return the line of the first byte that is not UTF-8 (the text reader decodes ahead of the rows)."""
     data = path.read_bytes()
-    data = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    data = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -69,7 +80,11 @@ class _Tap:
         line = next(self.lines)
         self.line += 1
         if len(line) > MAX_LINE:
-            raise ImportRefused(self.file, self.line, f"line longer than {MAX_LINE:,} characters: not a provider list")
+            raise ImportRefused(
+                self.file,
+                self.line,
+                f"line longer than {MAX_LINE:,} characters: not a provider list",
+            )
         self.taken.append(line)
         return line
 
@@ -96,13 +111,17 @@ def csv_rows(path: Path, required: tuple[str, ...] = ()) -> Iterator[tuple[int, 
         except StopIteration:
             raise ImportRefused(file, 1, "the file is empty") from None
         except UnicodeDecodeError:
-            raise ImportRefused(file, _bad_byte_line(path), "not UTF-8 text; save the file as UTF-8 and try again") from None
+            raise ImportRefused(
+                file, _bad_byte_line(path), "not UTF-8 text; save the file as UTF-8 and try again"
+            ) from None
         except csv.Error as e:
             raise ImportRefused(file, 1, f"unreadable header: {e}") from None
         if len(header) < 2:
             raise ImportRefused(file, 1, "the header has one column: is the file comma-separated?")
         if len(header) > MAX_COLUMNS:
-            raise ImportRefused(file, 1, f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
+            raise ImportRefused(
+                file, 1, f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read"
+            )
         missing = [c for c in required if c not in header]
         if missing:
             raise ImportRefused(file, 1, f"missing column(s): {', '.join(missing)}")
@@ -118,23 +137,37 @@ def csv_rows(path: Path, required: tuple[str, ...] = ()) -> Iterator[tuple[int, 
                 values = next(reader)
             except StopIteration:
                 if _ends_inside_quotes(last[1]):
-                    raise ImportRefused(file, last[0], "the file ends inside a quoted cell: it looks cut short "
-                                        "(truncated); export it again") from None
+                    raise ImportRefused(
+                        file,
+                        last[0],
+                        "the file ends inside a quoted cell: it looks cut short "
+                        "(truncated); export it again",
+                    ) from None
                 return
             except csv.Error as e:
                 raise ImportRefused(file, start, f"unreadable CSV: {e}") from None
             except UnicodeDecodeError:
-                raise ImportRefused(file, _bad_byte_line(path), "not UTF-8 text; save the file as UTF-8 and try again") from None
+                raise ImportRefused(
+                    file,
+                    _bad_byte_line(path),
+                    "not UTF-8 text; save the file as UTF-8 and try again",
+                ) from None
             raw = "".join(tap.taken)
             last = (start, raw)
             if "\x00" in raw:
                 line = start + raw[: raw.index("\x00")].count("\n")
-                raise ImportRefused(file, line, "the file is binary (it contains NUL bytes), not CSV or JSON")
+                raise ImportRefused(
+                    file, line, "the file is binary (it contains NUL bytes), not CSV or JSON"
+                )
             if values and any(v.strip() for v in values):
                 if len(values) > len(header):
-                    extra = values[len(header):]
+                    extra = values[len(header) :]
                     if any(v.strip() for v in extra):
-                        raise ImportRefused(file, start, f"row has {len(values)} cells but the header has {len(header)}")
+                        raise ImportRefused(
+                            file,
+                            start,
+                            f"row has {len(values)} cells but the header has {len(header)}",
+                        )
                 yield start, dict(zip(header, values))
             start = reader.line_num + 1
 
@@ -148,7 +181,9 @@ def load_json(path: Path) -> Any:
     except json.JSONDecodeError as e:
         raise ImportRefused(str(path), e.lineno, f"not valid JSON: {e.msg}") from None
     except UnicodeDecodeError:
-        raise ImportRefused(str(path), _bad_byte_line(path), "not UTF-8 text; save the file as UTF-8 and try again") from None
+        raise ImportRefused(
+            str(path), _bad_byte_line(path), "not UTF-8 text; save the file as UTF-8 and try again"
+        ) from None
     except RecursionError:
         raise ImportRefused(str(path), 1, "JSON nested too deeply") from None
 
@@ -208,7 +243,9 @@ def is_workbook(path: Path) -> bool:
         return f.read(4) == ZIP_MAGIC
 
 
-def xlsx_rows(path: Path, sheet: int = 0, required: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
+def xlsx_rows(
+    path: Path, sheet: int = 0, required: tuple[str, ...] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (row number, row) for each data row of one sheet of an XLSX workbook.
 
     Headers and cells are stripped text. python-calamine reads the cells themselves, not the sheet's
@@ -220,18 +257,26 @@ def xlsx_rows(path: Path, sheet: int = 0, required: tuple[str, ...] = ()) -> Ite
     try:
         wb = CalamineWorkbook.from_path(file)
         if sheet >= len(wb.sheet_names):
-            raise ImportRefused(file, 1, f"the workbook has {len(wb.sheet_names)} sheet(s); sheet {sheet + 1} is missing")
+            raise ImportRefused(
+                file,
+                1,
+                f"the workbook has {len(wb.sheet_names)} sheet(s); sheet {sheet + 1} is missing",
+            )
         ws = wb.get_sheet_by_index(sheet)
         rows = iter(ws.iter_rows())
         header = [_cell(h) for h in next(rows, [])]
     except (CalamineError, PasswordError, XmlError, ZipError, OSError, ValueError) as e:
-        raise ImportRefused(file, 1, f"not a readable XLSX workbook: {type(e).__name__}: {e}") from None
+        raise ImportRefused(
+            file, 1, f"not a readable XLSX workbook: {type(e).__name__}: {e}"
+        ) from None
     while header and not header[-1]:
         header.pop()
     if not header:
         raise ImportRefused(file, 1, f"sheet {sheet + 1} is empty")
     if len(header) > MAX_COLUMNS:
-        raise ImportRefused(file, 1, f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read")
+        raise ImportRefused(
+            file, 1, f"the header has {len(header):,} columns; at most {MAX_COLUMNS:,} are read"
+        )
     missing = [c for c in required if c not in header]
     if missing:
         raise ImportRefused(file, 1, f"sheet {sheet + 1}: missing column(s): {', '.join(missing)}")

@@ -8,6 +8,7 @@ The download has four kinds of row (``type_facility``), and their code columns d
   tells us only that the place is a certified opioid treatment program.
 - ``BUPREN``: buprenorphine practitioners, who are people, not facilities; skipped.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,28 @@ from typing import Any
 
 from .record import flag_codes, locator_fields
 
-BASE = {"", "name1", "name2", "street1", "street2", "city", "state", "zip", "zip4", "county", "phone",
-        "intake_prompt", "intake1", "intake2", "hotline1", "website", "latitude", "longitude", "type_facility", "frid"}
+BASE = {
+    "",
+    "name1",
+    "name2",
+    "street1",
+    "street2",
+    "city",
+    "state",
+    "zip",
+    "zip4",
+    "county",
+    "phone",
+    "intake_prompt",
+    "intake1",
+    "intake2",
+    "hotline1",
+    "website",
+    "latitude",
+    "longitude",
+    "type_facility",
+    "frid",
+}
 _CODE = re.compile(r"^[a-z][a-z0-9]{0,9}$")
 KIND_CODES = {"SU": "SA", "SA": "SA", "MH": "MH"}  # what a kind of facility tells by itself
 SKIP_BUPREN = "a buprenorphine practitioner (a person, not a treatment facility): not listed"
@@ -27,7 +48,9 @@ def code_columns(header: list[str]) -> list[str]:
     return [c for c in header if c not in BASE and _CODE.match(c)]
 
 
-def locator_row(row: dict[str, Any], columns: list[str], options: dict[str, Any]) -> tuple[dict[str, Any], str]:
+def locator_row(
+    row: dict[str, Any], columns: list[str], options: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
     """Raw fields for one download row and, for rows that are not facilities, why they are skipped."""
     kinds = [k.strip().upper() for k in str(row.get("type_facility") or "").split(",") if k.strip()]
     if "BUPREN" in kinds:

@@ -3,27 +3,68 @@
 A parser yields ``RawRow(line, fields)`` where ``fields`` uses the names below with raw values as the
 file has them; ``validate`` normalises them and returns the record plus anything worth reporting.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterable
+from typing import Any
 
 from .. import normalize as n
 from ..geocode import gazetteer
 from ..taxonomy import Taxonomy
 
 # The raw field names a parser may fill. ``phones`` and ``codes``/``service_names`` take lists.
-RAW_FIELDS = ("record_id", "name", "name2", "street", "street2", "city", "state", "zip", "county",
-              "latitude", "longitude", "phones", "website", "codes", "service_names", "source_date",
-              "service_detail", "licences", "tag_words")
+RAW_FIELDS = (
+    "record_id",
+    "name",
+    "name2",
+    "street",
+    "street2",
+    "city",
+    "state",
+    "zip",
+    "county",
+    "latitude",
+    "longitude",
+    "phones",
+    "website",
+    "codes",
+    "service_names",
+    "source_date",
+    "service_detail",
+    "licences",
+    "tag_words",
+)
 # How much a record says about services: "full" (a list of every service the place reports, so a
 # missing one is a no) or "partial" (only some services; a missing one is unknown).
 SERVICE_DETAIL = ("full", "partial")
-SCALAR_FIELDS = ("record_id", "name", "name2", "street", "street2", "city", "state", "zip", "county", "latitude",
-                 "longitude", "website", "source_date")
-MAX_LENGTH = {"name": 300, "name2": 300, "street": 300, "street2": 300, "city": 120, "county": 120, "website": 500}
+SCALAR_FIELDS = (
+    "record_id",
+    "name",
+    "name2",
+    "street",
+    "street2",
+    "city",
+    "state",
+    "zip",
+    "county",
+    "latitude",
+    "longitude",
+    "website",
+    "source_date",
+)
+MAX_LENGTH = {
+    "name": 300,
+    "name2": 300,
+    "street": 300,
+    "street2": 300,
+    "city": 120,
+    "county": 120,
+    "website": 500,
+}
 
 
 @dataclass
@@ -60,8 +101,12 @@ class ProviderRecord:
     codes: list[str] = field(default_factory=list)
     source_date: str = ""
     service_detail: str = "partial"
-    licences: list[dict[str, Any]] = field(default_factory=list)  # [{"authority", "number", "kind", "expires", …}]
-    role: str = "primary"  # primary: a listing of its own | enrich: adds services to a matched provider
+    licences: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # [{"authority", "number", "kind", "expires", …}]
+    role: str = (
+        "primary"  # primary: a listing of its own | enrich: adds services to a matched provider
+    )
     line: int = 0
 
     def data(self) -> dict[str, Any]:
@@ -75,7 +120,9 @@ class ProviderRecord:
 
 def derived_key(name: str, name2: str, street: str, city: str, state: str, zip_code: str) -> str:
     """A record id for sources that have none: the facility's folded name and address."""
-    raw = "|".join([n.name_key(name), n.name_key(name2), n.street_key(street), city.lower(), state, zip_code])
+    raw = "|".join(
+        [n.name_key(name), n.name_key(name2), n.street_key(street), city.lower(), state, zip_code]
+    )
     return "k:" + hashlib.sha1(raw.encode()).hexdigest()[:20]
 
 
@@ -88,8 +135,13 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
         problems.append(Problem(row.line, field_name, reason, severity))
 
     for key in SCALAR_FIELDS:
-        if isinstance(f.get(key), (dict, list)):  # JSON with wrong types: its text would be "{'a': 1}"
-            problem(key, f"expected a single value, got a JSON {'object' if isinstance(f[key], dict) else 'list'}")
+        if isinstance(
+            f.get(key), (dict, list)
+        ):  # JSON with wrong types: its text would be "{'a': 1}"
+            problem(
+                key,
+                f"expected a single value, got a JSON {'object' if isinstance(f[key], dict) else 'list'}",
+            )
             f = {**f, key: ""}
 
     values: dict[str, str] = {}
@@ -98,7 +150,10 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
         if len(value) > MAX_LENGTH[key]:
             problem(key, f"longer than {MAX_LENGTH[key]} characters ({len(value)})")
         elif value and n.looks_like_formula(value):
-            problem(key, "starts like a spreadsheet formula (=, +, -, @); refused to protect anyone opening an export")
+            problem(
+                key,
+                "starts like a spreadsheet formula (=, +, -, @); refused to protect anyone opening an export",
+            )
         values[key] = value
     if not values["name"] and not any(p.field == "name" for p in problems):
         problem("name", "missing: every provider needs a name")
@@ -119,17 +174,27 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
             problem("latitude", "latitude and longitude were swapped; swapped back", "warning")
             lat, lon = lon, lat
         else:
-            problem("latitude", f"({lat}, {lon}) is not in the US; placed by ZIP or city instead", "warning")
+            problem(
+                "latitude",
+                f"({lat}, {lon}) is not in the US; placed by ZIP or city instead",
+                "warning",
+            )
             lat = lon = None
     elif (lat is None) != (lon is None) or (n.text(f.get("latitude")) and lat is None):
-        problem("latitude", "coordinates missing or unreadable; placed by ZIP or city instead", "warning")
+        problem(
+            "latitude",
+            "coordinates missing or unreadable; placed by ZIP or city instead",
+            "warning",
+        )
         lat = lon = None
     if lat is None or lon is None:
         place = gazetteer().zip_place(zip_code) if zip_code else None
         if place is None and values["city"] and state:
             place = gazetteer().city_place(values["city"], state)
         if place is None:
-            problem("latitude", "no location: needs coordinates, a known ZIP, or a known city and state")
+            problem(
+                "latitude", "no location: needs coordinates, a known ZIP, or a known city and state"
+            )
         else:
             lat, lon, precision = place.latitude, place.longitude, place.precision
             if not state:
@@ -141,13 +206,19 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
             continue
         parsed = n.phones(raw_phone)
         if parsed is None:
-            problem("phone", f"not a US phone number: {n.text(raw_phone)[:30]!r}; dropped", "warning")
+            problem(
+                "phone", f"not a US phone number: {n.text(raw_phone)[:30]!r}; dropped", "warning"
+            )
             continue
         phones += [p for p in parsed if p not in phones]
 
     site = n.website(f.get("website"))
     if site is None:
-        problem("website", f"not a usable web address: {n.text(f.get('website'))[:60]!r}; dropped", "warning")
+        problem(
+            "website",
+            f"not a usable web address: {n.text(f.get('website'))[:60]!r}; dropped",
+            "warning",
+        )
         site = ""
     elif len(site) > MAX_LENGTH["website"]:
         problem("website", "longer than 500 characters; dropped", "warning")
@@ -156,25 +227,47 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
     codes = _codes(f, tax, problem)
     detail = n.text(f.get("service_detail")) or "partial"
     if detail not in SERVICE_DETAIL:
-        problem("service_detail", f"must be one of {', '.join(SERVICE_DETAIL)}, not {detail[:20]!r}")
+        problem(
+            "service_detail", f"must be one of {', '.join(SERVICE_DETAIL)}, not {detail[:20]!r}"
+        )
 
     if any(p.severity == "error" for p in problems):
         return None, problems
     record_id = n.text(f.get("record_id"))
-    key = record_id or derived_key(values["name"], values["name2"], values["street"], values["city"], state, zip_code)
+    key = record_id or derived_key(
+        values["name"], values["name2"], values["street"], values["city"], state, zip_code
+    )
     record = ProviderRecord(
-        record_key=key[:200], name=values["name"], name2=values["name2"], street=values["street"],
-        street2=values["street2"], city=values["city"], state=state, zip=zip_code, county=values["county"],
-        latitude=round(float(lat), 6), longitude=round(float(lon), 6), geo_precision=precision,  # type: ignore[arg-type]
-        phones=phones, website=site, codes=sorted(codes), source_date=n.text(f.get("source_date"))[:20],
-        service_detail=detail, licences=list(f.get("licences") or []), line=row.line,
+        record_key=key[:200],
+        name=values["name"],
+        name2=values["name2"],
+        street=values["street"],
+        street2=values["street2"],
+        city=values["city"],
+        state=state,
+        zip=zip_code,
+        county=values["county"],
+        latitude=round(float(lat), 6),
+        longitude=round(float(lon), 6),
+        geo_precision=precision,  # type: ignore[arg-type]
+        phones=phones,
+        website=site,
+        codes=sorted(codes),
+        source_date=n.text(f.get("source_date"))[:20],
+        service_detail=detail,
+        licences=list(f.get("licences") or []),
+        line=row.line,
     )
     return record, problems
 
 
 def _codes(f: dict[str, Any], tax: Taxonomy, problem: Any) -> set[str]:
     """Service codes from a row's codes and service names (unknown names are warned about)."""
-    codes = {str(c).strip().upper() for c in f.get("codes") or [] if isinstance(c, (str, int)) and str(c).strip()}
+    codes = {
+        str(c).strip().upper()
+        for c in f.get("codes") or []
+        if isinstance(c, (str, int)) and str(c).strip()
+    }
     for name in f.get("service_names") or []:
         if not n.text(name):
             continue
@@ -182,26 +275,41 @@ def _codes(f: dict[str, Any], tax: Taxonomy, problem: Any) -> set[str]:
         if code:
             codes.add(code)
         else:
-            problem("services", f"unknown service name {n.text(name)[:80]!r}; not mapped to a code", "warning")
+            problem(
+                "services",
+                f"unknown service name {n.text(name)[:80]!r}; not mapped to a code",
+                "warning",
+            )
     for word in f.get("tag_words") or []:
         code = tax.code_for_tag(word) if n.text(word) else None
         if code:
             codes.add(code)
         elif n.text(word):
-            problem("tags", f"unknown tag {n.text(word)[:80]!r}; not mapped to a service", "warning")
+            problem(
+                "tags", f"unknown tag {n.text(word)[:80]!r}; not mapped to a service", "warning"
+            )
     return codes
 
 
-def locator_fields(row: dict[str, Any], codes: list[str], options: dict[str, Any]) -> dict[str, Any]:
+def locator_fields(
+    row: dict[str, Any], codes: list[str], options: dict[str, Any]
+) -> dict[str, Any]:
     """Raw fields from a SAMHSA locator record (the download CSV and the API share column names)."""
     return {
         "record_id": row.get("frid", ""),
-        "name": row.get("name1"), "name2": row.get("name2"),
-        "street": row.get("street1"), "street2": row.get("street2"),
-        "city": row.get("city"), "state": row.get("state"), "zip": row.get("zip"), "county": row.get("county"),
-        "latitude": row.get("latitude"), "longitude": row.get("longitude"),
+        "name": row.get("name1"),
+        "name2": row.get("name2"),
+        "street": row.get("street1"),
+        "street2": row.get("street2"),
+        "city": row.get("city"),
+        "state": row.get("state"),
+        "zip": row.get("zip"),
+        "county": row.get("county"),
+        "latitude": row.get("latitude"),
+        "longitude": row.get("longitude"),
         "phones": [row.get(k) for k in ("phone", "intake1", "intake2", "hotline1")],
-        "website": row.get("website"), "codes": codes + list(options.get("add_codes", [])),
+        "website": row.get("website"),
+        "codes": codes + list(options.get("add_codes", [])),
         "source_date": options.get("source_date", ""),
     }
 

@@ -1,8 +1,10 @@
 """SAMHSA locator API JSON: ``{rows: [{frid, name1, …, services: [{f1, f2, f3: "a; b"}]}]}``; f3 holds names."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .files import json_records
 from .record import RawRow, locator_fields, split_list

@@ -1,8 +1,10 @@
 """SAMHSA locator download CSV: ``name1 … type_facility`` then one lowercase flag column per service code."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .files import csv_rows
 from .locator import code_columns, locator_row

@@ -4,6 +4,7 @@ Coordinates live in a KD-tree over unit vectors (chord distance orders points ex
 great-circle distance does), tags in a boolean matrix with one column per taxonomy option. Row ``i``
 is the provider with the ``i``-th smallest primary key. Built once per snapshot (``snapshot.py``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -69,7 +70,9 @@ def build_catalog(rows: Sequence[Any], tax: Taxonomy) -> Catalog:
     for i, r in enumerate(rows):
         cols = columns_of.get(r.codes)
         if cols is None:
-            cols = columns_of[r.codes] = sorted({j for c in r.codes.split() for j in code_columns.get(c, ())})
+            cols = columns_of[r.codes] = sorted(
+                {j for c in r.codes.split() for j in code_columns.get(c, ())}
+            )
         tags[i, cols] = True
         for w in f"{r.name} {r.name2}".lower().split():
             w = w.strip(".,()&'\"-/")
@@ -81,7 +84,12 @@ def build_catalog(rows: Sequence[Any], tax: Taxonomy) -> Catalog:
     name_rank = np.empty(n, dtype=np.int64)
     name_rank[sorted(range(n), key=names.__getitem__)] = np.arange(n)
     return Catalog(
-        pks=np.array([r.id for r in rows], dtype=np.int64), lat=lat, lon=lon,
-        states=np.array([r.state for r in rows], dtype="U2"), tags=tags, name_rank=name_rank,
-        tree=cKDTree(unit_vectors(lat, lon) if n else np.zeros((0, 3))), words=words,
+        pks=np.array([r.id for r in rows], dtype=np.int64),
+        lat=lat,
+        lon=lon,
+        states=np.array([r.state for r in rows], dtype="U2"),
+        tags=tags,
+        name_rank=name_rank,
+        tree=cKDTree(unit_vectors(lat, lon) if n else np.zeros((0, 3))),
+        words=words,
     )

@@ -6,6 +6,7 @@ providers, so they are matched here: each row points at its *group* (a code set,
 token maps to the groups whose text holds it. The words are the same as an index would hold: service
 names and filter labels, analysed with ``text.tokens``.
 """
+
 from __future__ import annotations
 
 import re
@@ -67,7 +68,7 @@ class Postings:
 
     def get(self, term: str) -> np.ndarray:
         span = self.starts.get(term)
-        return self.rows[span[0]:span[1]] if span else EMPTY
+        return self.rows[span[0] : span[1]] if span else EMPTY
 
     def all_of(self, toks: Alternative) -> np.ndarray:
         """Rows holding every one of ``toks``."""
@@ -93,7 +94,9 @@ class GroupedField:
     def build(cls, keys: Sequence[Hashable], text_of: dict[Hashable, set[str]]) -> GroupedField:
         """``keys``: each row's group key; ``text_of``: each key's tokens."""
         ids: dict[Hashable, int] = {}
-        group_of_row = np.fromiter((ids.setdefault(k, len(ids)) for k in keys), dtype=np.int64, count=len(keys))
+        group_of_row = np.fromiter(
+            (ids.setdefault(k, len(ids)) for k in keys), dtype=np.int64, count=len(keys)
+        )
         return cls(group_of_row, Postings.build((t, g) for k, g in ids.items() for t in text_of[k]))
 
     def all_of(self, toks: Alternative) -> np.ndarray:
@@ -137,8 +140,9 @@ def place_text(city: str, county: str, state: str, zip_code: str) -> str:
     return " ".join(filter(None, [city, county, STATES.get(state, ""), state, zip_code]))
 
 
-def grouped_fields(codes: Sequence[str], places: Sequence[tuple[str, str, str, str]],
-                   tax: Taxonomy) -> dict[str, GroupedField]:
+def grouped_fields(
+    codes: Sequence[str], places: Sequence[tuple[str, str, str, str]], tax: Taxonomy
+) -> dict[str, GroupedField]:
     """The services, codes and place fields of the catalog's rows (``codes``: space-joined, per row)."""
     analyse = Analyser()
     code_sets = {c: frozenset(c.split()) for c in set(codes)}
@@ -146,5 +150,8 @@ def grouped_fields(codes: Sequence[str], places: Sequence[tuple[str, str, str, s
     # The codes themselves are keywords: lowercased, not stemmed.
     keywords = {c: {x.lower() for x in s} for c, s in code_sets.items()}
     place_words = {p: analyse(place_text(*p)) for p in set(places)}
-    return {"services": GroupedField.build(codes, services), "codes": GroupedField.build(codes, keywords),
-            "place": GroupedField.build(places, place_words)}
+    return {
+        "services": GroupedField.build(codes, services),
+        "codes": GroupedField.build(codes, keywords),
+        "place": GroupedField.build(places, place_words),
+    }

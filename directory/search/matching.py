@@ -6,6 +6,7 @@ one field. A row's score sums, over concepts, the best field boost x idf among t
 matches, so a match in a name outranks one in the services list. Whole queries are remembered for the
 snapshot's life (the snapshot is the only owner of this state).
 """
+
 from __future__ import annotations
 
 import math
@@ -39,13 +40,22 @@ class TextSearch:
     """Everything one snapshot needs to answer text: its name lookup (None while the index is
     unavailable), its grouped fields, the synonyms, and the words spelling fixes may choose from."""
 
-    def __init__(self, names: NameLookup | None, fields: dict[str, GroupedField], size: int, synonyms: Synonyms,
-                 service_words: dict[str, int], names_lower: list[str]) -> None:
+    def __init__(
+        self,
+        names: NameLookup | None,
+        fields: dict[str, GroupedField],
+        size: int,
+        synonyms: Synonyms,
+        service_words: dict[str, int],
+        names_lower: list[str],
+    ) -> None:
         self.names = names
         self.fields = fields
         self.size = size
         self.synonyms = synonyms
-        self.service_words = service_words  # words of service names and labels (what people type most)
+        self.service_words = (
+            service_words  # words of service names and labels (what people type most)
+        )
         self.names_lower = names_lower  # for the fallback while the index is unavailable
         self._queries: OrderedDict[str, TextMatch | None] = OrderedDict()
         self._lock = threading.Lock()
@@ -65,7 +75,9 @@ class TextSearch:
             result = self._evaluate(tq) if tq.concepts else None
         except IndexUnavailable:
             raise
-        except Exception as e:  # the engine failed mid-query (a database gone away): search around it
+        except (
+            Exception
+        ) as e:  # the engine failed mid-query (a database gone away): search around it
             raise IndexUnavailable(f"{type(e).__name__}: {e}") from e
         with self._lock:
             self._queries[folded] = result
@@ -75,7 +87,9 @@ class TextSearch:
 
     def known(self, token: str) -> bool:
         """Whether any field holds ``token``."""
-        return any(token in f for f in self.fields.values()) or (self.names is not None and self.names.has(token))
+        return any(token in f for f in self.fields.values()) or (
+            self.names is not None and self.names.has(token)
+        )
 
     def suggest(self, word: str) -> str | None:
         """The closest common word to a word no field holds (at most 2 edits, 1 under 6 letters)."""
@@ -117,4 +131,3 @@ class TextSearch:
             total += best
         rows = np.flatnonzero(ok) if ok is not None else np.empty(0, dtype=np.int64)
         return TextMatch(rows, total[rows], tq.corrected)
-

@@ -1,9 +1,11 @@
 """Search parameters: parsed and checked once, for pages and API alike, with 400s that name the parameter."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from ..errors import DirectoryError
@@ -19,7 +21,9 @@ class SearchQuery:
     lat: float | None = None
     lon: float | None = None
     radius: float = 25.0
-    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # group key -> option keys (OR)
+    filters: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # group key -> option keys (OR)
     sort: str | None = None  # None: distance when a place is given, else relevance
     page: int = 1
     per_page: int = 20
@@ -65,8 +69,11 @@ def number_param(args: Mapping[str, Any], name: str, kind: type, low: float, hig
     try:
         value = kind(str(raw).strip())
     except ValueError:
-        raise DirectoryError(f"'{name}' must be a {'whole ' if kind is int else ''}number, not {str(raw)[:30]!r}.",
-                             400, name) from None
+        raise DirectoryError(
+            f"'{name}' must be a {'whole ' if kind is int else ''}number, not {str(raw)[:30]!r}.",
+            400,
+            name,
+        ) from None
     if isinstance(value, float) and not math.isfinite(value) or not (low <= value <= high):
         raise DirectoryError(f"'{name}' must be between {low:g} and {high:g}.", 400, name)
     return value
@@ -97,8 +104,9 @@ def flag_param(args: Mapping[str, Any], name: str) -> bool:
     raise DirectoryError(f"'{name}' must be true or false (1 or 0).", 400, name)
 
 
-def parse_query(args: Any, tax: Taxonomy, config: Mapping[str, Any],
-                names: Mapping[str, str] | None = None) -> SearchQuery:
+def parse_query(
+    args: Any, tax: Taxonomy, config: Mapping[str, Any], names: Mapping[str, str] | None = None
+) -> SearchQuery:
     """Parse request arguments (a MultiDict or a plain dict) into a SearchQuery, or raise a 400.
     ``names``: other names for ``q`` and ``near`` (HSDS calls them ``search`` and ``postcode``)."""
     names = names or {}
@@ -116,7 +124,11 @@ def parse_query(args: Any, tax: Taxonomy, config: Mapping[str, Any],
         unknown = [c for c in chosen if group.option(c) is None]
         if unknown:
             choices = ", ".join(o.key for o in group.options)
-            raise DirectoryError(f"'{group.key}' has no option {unknown[0][:40]!r}; choose from: {choices}.", 400, group.key)
+            raise DirectoryError(
+                f"'{group.key}' has no option {unknown[0][:40]!r}; choose from: {choices}.",
+                400,
+                group.key,
+            )
         if chosen:
             filters[group.key] = tuple(dict.fromkeys(chosen))
     sort = str(args.get("sort") or "").strip() or None
@@ -124,7 +136,19 @@ def parse_query(args: Any, tax: Taxonomy, config: Mapping[str, Any],
         raise DirectoryError(f"'sort' must be one of: {', '.join(SORTS)}.", 400, "sort")
     unlisted = flag_param(args, "unlisted")
     page = number_param(args, "page", int, 1, 10_000) or 1
-    per_page = min(number_param(args, "per_page", int, 1, 1_000_000) or config["PER_PAGE"], config["MAX_PER_PAGE"])
-    return SearchQuery(q=q, near=near, lat=lat, lon=lon, radius=radius or float(config["DEFAULT_RADIUS"]),
-                       filters=filters, sort=sort, page=page, per_page=per_page,
-                       unlisted=unlisted)
+    per_page = min(
+        number_param(args, "per_page", int, 1, 1_000_000) or config["PER_PAGE"],
+        config["MAX_PER_PAGE"],
+    )
+    return SearchQuery(
+        q=q,
+        near=near,
+        lat=lat,
+        lon=lon,
+        radius=radius or float(config["DEFAULT_RADIUS"]),
+        filters=filters,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        unlisted=unlisted,
+    )

@@ -10,6 +10,7 @@ name, B for the second name), built from lexeme arrays so PostgreSQL's own parse
 change them. Changes are written in the import's own transaction, so every web node sees them when
 it commits: nodes keep no index of their own and nothing needs a per-node reindex.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,9 @@ from .textindex import IndexStatus, IndexUnavailable, NameDoc
 
 VERSION_KEY = "text_index_version"  # in the meta table: the data version the names reflect
 WEIGHT = {"name": "A", "name2": "B"}
-TRIGRAM_THRESHOLD = 0.25  # pg_trgm similarity for candidate spellings (its default, 0.3, misses short words)
+TRIGRAM_THRESHOLD = (
+    0.25  # pg_trgm similarity for candidate spellings (its default, 0.3, misses short words)
+)
 BATCH = 1000
 
 _UPSERT = text("""
@@ -73,7 +76,9 @@ class PostgresIndex:
         except SQLAlchemyError:  # tables missing: migrations have not run
             db.session.rollback()
             return IndexStatus(False, None, 0, self.generation())
-        return IndexStatus(version is not None, int(version) if version else None, int(docs), self.generation())
+        return IndexStatus(
+            version is not None, int(version) if version else None, int(docs), self.generation()
+        )
 
     def document_ids(self) -> set[int]:
         return set(db.session.scalars(text("SELECT provider_id FROM search_name")))
@@ -92,8 +97,12 @@ class PostgresIndex:
         self._write(docs)
         gone = list(removed)
         if gone:
-            db.session.execute(text("DELETE FROM search_name WHERE provider_id IN :ids")
-                               .bindparams(bindparam("ids", expanding=True)), {"ids": gone})
+            db.session.execute(
+                text("DELETE FROM search_name WHERE provider_id IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": gone},
+            )
         self._finish(version)
         return PgStage()
 
@@ -142,8 +151,10 @@ class PgNames:
     def rows(self, requests: Sequence[tuple[str, Alternative]]) -> list[np.ndarray]:
         if not requests:
             return []
-        parts = [f"SELECT {k} AS k, provider_id FROM search_name WHERE document @@ CAST(:q{k} AS tsquery)"
-                 for k in range(len(requests))]
+        parts = [
+            f"SELECT {k} AS k, provider_id FROM search_name WHERE document @@ CAST(:q{k} AS tsquery)"
+            for k in range(len(requests))
+        ]
         params = {f"q{k}": tsquery(field, toks) for k, (field, toks) in enumerate(requests)}
         found: list[list[int]] = [[] for _ in requests]
         for k, pk in self._query(" UNION ALL ".join(parts), params):
@@ -165,9 +176,17 @@ class PgNames:
         return self._known[token]
 
     def near_words(self, word: str, limit: int) -> list[tuple[str, int]]:
-        self._query("SELECT set_config('pg_trgm.similarity_threshold', :t, true)", {"t": str(TRIGRAM_THRESHOLD)})
-        found = self._query("SELECT word, uses FROM search_word WHERE word % :w "
-                            "ORDER BY similarity(word, :w) DESC LIMIT 20", {"w": word})
-        return [(str(w), int(n)) for w, n in found  # type: ignore[call-overload]
-                if Levenshtein.distance(word, str(w)) <= limit][:8]
-
+        self._query(
+            "SELECT set_config('pg_trgm.similarity_threshold', :t, true)",
+            {"t": str(TRIGRAM_THRESHOLD)},
+        )
+        found = self._query(
+            "SELECT word, uses FROM search_word WHERE word % :w "
+            "ORDER BY similarity(word, :w) DESC LIMIT 20",
+            {"w": word},
+        )
+        return [
+            (str(w), int(n))
+            for w, n in found  # type: ignore[call-overload]
+            if Levenshtein.distance(word, str(w)) <= limit
+        ][:8]

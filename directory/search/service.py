@@ -4,6 +4,7 @@ Text matching (``matching.py``) and location (the catalog's KD-tree) each give a
 of the current snapshot; they are intersected, filtered by tags (OR within a group, AND across
 groups), counted for facets, sorted and paged. Nothing is read from the database.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,7 +34,9 @@ class Hit:
 @dataclass
 class Suggestions:
     radius: tuple[float, int] | None = None  # (miles, results there)
-    drop: list[tuple[str, str, int]] = field(default_factory=list)  # (group, option, results without it)
+    drop: list[tuple[str, str, int]] = field(
+        default_factory=list
+    )  # (group, option, results without it)
     spelling: str | None = None
 
     def __bool__(self) -> bool:
@@ -52,7 +55,9 @@ class SearchResults:
     location_error: str = ""
     did_you_mean: str | None = None
     suggestions: Suggestions = field(default_factory=Suggestions)
-    notices: list[str] = field(default_factory=list)  # things the searcher should know (degraded service)
+    notices: list[str] = field(
+        default_factory=list
+    )  # things the searcher should know (degraded service)
     # Places in the same area and text query that list no type of care and so are not in these results
     # (a filter cannot see them): "31 more places nearby haven't listed their services".
     services_unknown: int = 0
@@ -81,9 +86,19 @@ def resolve_location(q: SearchQuery) -> tuple[Place | None, list[Place], str]:
     if len(places) == 1:
         return places[0], [], ""
     if places:
-        return None, places, f"There is more than one place called {q.near!r}. Which one did you mean?"
-    return None, [], (f"We could not find the place {q.near!r}. Try a 5-digit ZIP code or a city and state, "
-                      "like 'Waterbury, CT'.")
+        return (
+            None,
+            places,
+            f"There is more than one place called {q.near!r}. Which one did you mean?",
+        )
+    return (
+        None,
+        [],
+        (
+            f"We could not find the place {q.near!r}. Try a 5-digit ZIP code or a city and state, "
+            "like 'Waterbury, CT'."
+        ),
+    )
 
 
 def _text_match(q: SearchQuery, snap: Snapshot, res: SearchResults) -> TextMatch | None:
@@ -123,28 +138,39 @@ def _all_but(masks: dict[str, np.ndarray], skip: str | None, n: int) -> np.ndarr
     return keep
 
 
-def _facets(cat: Catalog, rows: np.ndarray, masks: dict[str, np.ndarray]) -> dict[str, dict[str, int]]:
+def _facets(
+    cat: Catalog, rows: np.ndarray, masks: dict[str, np.ndarray]
+) -> dict[str, dict[str, int]]:
     """Counts per option: what each option would give with the other groups' filters applied."""
     tax = _taxonomy()
     # Groups without a filter of their own all count over the fully filtered rows: sum those once.
     everything = rows[_all_but(masks, None, len(rows))]
-    shared = cat.tags[everything].sum(axis=0) if len(everything) else np.zeros(cat.tags.shape[1], dtype=int)
+    shared = (
+        cat.tags[everything].sum(axis=0)
+        if len(everything)
+        else np.zeros(cat.tags.shape[1], dtype=int)
+    )
     out: dict[str, dict[str, int]] = {}
     j = 0
     for g in tax.groups:
         width = len(g.options)
         if g.key in masks:
             base = rows[_all_but(masks, g.key, len(rows))]
-            counts = cat.tags[base, j:j + width].sum(axis=0) if len(base) else np.zeros(width, dtype=int)
+            counts = (
+                cat.tags[base, j : j + width].sum(axis=0)
+                if len(base)
+                else np.zeros(width, dtype=int)
+            )
         else:
-            counts = shared[j:j + width]
+            counts = shared[j : j + width]
         out[g.key] = {o.key: int(c) for o, c in zip(g.options, counts)}
         j += width
     return out
 
 
-def _candidates(q: SearchQuery, cat: Catalog, place: Place | None, radius: float,
-                text_mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+def _candidates(
+    q: SearchQuery, cat: Catalog, place: Place | None, radius: float, text_mask: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Rows passing text and location (before tag filters), with distances when a place is given.
     ``text_mask``: one flag per catalog row, set where the text matched (None: no text)."""
     if place is not None and place.precision == "state":
@@ -184,7 +210,9 @@ def find_providers(q: SearchQuery) -> SearchResults:
     snap = snapshot()
     cat = snap.catalog
     place, choices, error = resolve_location(q)
-    sort = q.sort or ("distance" if place is not None and place.precision != "state" else "relevance")
+    sort = q.sort or (
+        "distance" if place is not None and place.precision != "state" else "relevance"
+    )
     if sort == "distance" and (place is None or place.precision == "state"):
         sort = "relevance" if q.q else "name"
     if sort == "relevance" and not q.q:
@@ -193,8 +221,10 @@ def find_providers(q: SearchQuery) -> SearchResults:
     if error:
         return res
     if current_app.extensions["snapshots"].offline:
-        res.notices.append("Some details may be out of date for a few minutes: we are reconnecting to our "
-                           "database.")
+        res.notices.append(
+            "Some details may be out of date for a few minutes: we are reconnecting to our "
+            "database."
+        )
     match = _text_match(q, snap, res)
     text_mask = None
     if match is not None:
@@ -232,8 +262,14 @@ def find_providers(q: SearchQuery) -> SearchResults:
     return res
 
 
-def _suggest(q: SearchQuery, cat: Catalog, place: Place | None, text_mask: np.ndarray | None,
-             candidates: np.ndarray, corrected: str | None) -> Suggestions:
+def _suggest(
+    q: SearchQuery,
+    cat: Catalog,
+    place: Place | None,
+    text_mask: np.ndarray | None,
+    candidates: np.ndarray,
+    corrected: str | None,
+) -> Suggestions:
     """What to try when nothing matched: a wider radius, a filter to drop, a spelling.
     ``candidates``: the rows that passed text and place, before the filters."""
     s = Suggestions(spelling=corrected)
@@ -265,8 +301,13 @@ def nearby(provider: Provider, limit: int = 5) -> list[Hit]:
     """The closest other active providers sharing a type of care with ``provider``."""
     tax = _taxonomy()
     types = [o.key for o in tax.tags(provider.code_set).get("type", [])]
-    q = SearchQuery(lat=provider.latitude, lon=provider.longitude, radius=float(current_app.config["MAX_RADIUS"]),
-                    filters={"type": tuple(types)} if types else {}, per_page=limit + 1)
+    q = SearchQuery(
+        lat=provider.latitude,
+        lon=provider.longitude,
+        radius=float(current_app.config["MAX_RADIUS"]),
+        filters={"type": tuple(types)} if types else {},
+        per_page=limit + 1,
+    )
     hits = [h for h in find_providers(q).hits if h.listing.id != provider.id]
     return hits[:limit]
 

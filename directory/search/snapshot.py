@@ -6,6 +6,7 @@ go when the database's ``data_version`` (or the text index's generation) moves, 
 a request keeps the snapshot it started with. While the database is unreachable, the last snapshot
 keeps answering searches, marked ``offline``.
 """
+
 from __future__ import annotations
 
 import threading
@@ -33,10 +34,26 @@ from .textindex import IndexUnavailable, TextIndex
 CHECK_SECONDS = 1.0  # how often a process asks the database whether the data moved
 SERVICE_WORD_WEIGHT = 50  # service words count as this many names when choosing a spelling fix
 
-COLUMNS = (Provider.id, Provider.public_id, Provider.name, Provider.name2, Provider.street, Provider.street2,
-           Provider.city, Provider.state, Provider.zip, Provider.county, Provider.latitude, Provider.longitude,
-           Provider.geo_precision, Provider.phones, Provider.website, Provider.codes, Provider.status,
-           Provider.updated_at)
+COLUMNS = (
+    Provider.id,
+    Provider.public_id,
+    Provider.name,
+    Provider.name2,
+    Provider.street,
+    Provider.street2,
+    Provider.city,
+    Provider.state,
+    Provider.zip,
+    Provider.county,
+    Provider.latitude,
+    Provider.longitude,
+    Provider.geo_precision,
+    Provider.phones,
+    Provider.website,
+    Provider.codes,
+    Provider.status,
+    Provider.updated_at,
+)
 
 
 @dataclass(frozen=True)
@@ -62,20 +79,34 @@ def build_snapshot(tax: Taxonomy, index: TextIndex, synonyms: Synonyms) -> Snaps
     """Read every active provider and the text index once."""
     version = data_version()
     generation = index.generation()
-    rows = db.session.execute(select(*COLUMNS).where(Provider.status == "active").order_by(Provider.id)).all()
-    as_of = dict(db.session.execute(
-        select(ProviderSource.provider_id, func.max(ProviderSource.source_date))
-        .where(ProviderSource.status == "active").group_by(ProviderSource.provider_id)).all())
+    rows = db.session.execute(
+        select(*COLUMNS).where(Provider.status == "active").order_by(Provider.id)
+    ).all()
+    as_of = dict(
+        db.session.execute(
+            select(ProviderSource.provider_id, func.max(ProviderSource.source_date))
+            .where(ProviderSource.status == "active")
+            .group_by(ProviderSource.provider_id)
+        ).all()
+    )
     catalog = build_catalog(rows, tax)
     listings = tuple(make_listing(r, tax, as_of.get(r.id) or "") for r in rows)
-    fields = grouped_fields([r.codes for r in rows], [(r.city, r.county, r.state, r.zip) for r in rows], tax)
+    fields = grouped_fields(
+        [r.codes for r in rows], [(r.city, r.county, r.state, r.zip) for r in rows], tax
+    )
     problem = ""
     try:
         names = index.open(catalog.pks, catalog.words)
     except IndexUnavailable as e:
         names, problem = None, str(e) or "unavailable"
-    text = TextSearch(names, fields, len(rows), synonyms, _service_words(tax),
-                      [f"{r.name} {r.name2}".lower() for r in rows])
+    text = TextSearch(
+        names,
+        fields,
+        len(rows),
+        synonyms,
+        _service_words(tax),
+        [f"{r.name} {r.name2}".lower() for r in rows],
+    )
     return Snapshot(version, generation, catalog, listings, text, problem)
 
 
@@ -101,7 +132,11 @@ class SnapshotHolder:
     def get(self) -> Snapshot:
         snap = self._snapshot
         generation = self.index.generation()  # a file read at most: a rebuilt index shows at once
-        if snap is not None and snap.generation == generation and time.monotonic() - self._checked < CHECK_SECONDS:
+        if (
+            snap is not None
+            and snap.generation == generation
+            and time.monotonic() - self._checked < CHECK_SECONDS
+        ):
             return snap
         try:
             version = data_version()
@@ -116,7 +151,10 @@ class SnapshotHolder:
         if snap is None or (snap.version, snap.generation) != (version, generation):
             with self._lock:
                 snap = self._snapshot
-                if snap is None or (snap.version, snap.generation) != (data_version(), self.index.generation()):
+                if snap is None or (snap.version, snap.generation) != (
+                    data_version(),
+                    self.index.generation(),
+                ):
                     snap = self._snapshot = build_snapshot(self.tax, self.index, self.synonyms)
         self._checked = time.monotonic()
         return snap
@@ -129,10 +167,10 @@ def snapshot() -> Snapshot:
 
 def init_app(app: Flask) -> None:
     tax = app.extensions["taxonomy"]
-    app.extensions["snapshots"] = SnapshotHolder(tax, text_index_of(app),
-                                                 load_synonyms(Path(app.config["DATA_DIR"]) / "synonyms.txt"))
+    app.extensions["snapshots"] = SnapshotHolder(
+        tax, text_index_of(app), load_synonyms(Path(app.config["DATA_DIR"]) / "synonyms.txt")
+    )
 
 
 def text_index_of(app: Flask) -> TextIndex:
     return app.extensions["text_index"]  # type: ignore[no-any-return]
-

@@ -6,6 +6,7 @@ synonym table knows) that must all match; a concept matches if any of its *alter
 token tuples) appears whole in one field. Queries are built as data, never parsed from a query
 language, so ``name:(`` or ``*`` are just text.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,9 @@ from whoosh.analysis import StemmingAnalyzer
 
 MAX_WORDS = 24
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-ANALYZER = StemmingAnalyzer(cachesize=50000)  # lowercase, stop words out, Porter stems: every field's
+ANALYZER = StemmingAnalyzer(
+    cachesize=50000
+)  # lowercase, stop words out, Porter stems: every field's
 
 Alternative = tuple[str, ...]  # analysed tokens that must all appear in one field
 
@@ -36,7 +39,9 @@ def tokens(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Synonyms:
-    rules: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]  # phrase -> alternatives (itself included)
+    rules: dict[
+        tuple[str, ...], tuple[tuple[str, ...], ...]
+    ]  # phrase -> alternatives (itself included)
     longest: int
 
     def expand(self, words: list[str]) -> list[tuple[tuple[str, ...], ...]]:
@@ -44,7 +49,7 @@ class Synonyms:
         out, i = [], 0
         while i < len(words):
             for n in range(min(self.longest, len(words) - i), 0, -1):
-                phrase = tuple(words[i:i + n])
+                phrase = tuple(words[i : i + n])
                 if phrase in self.rules:
                     out.append(self.rules[phrase])
                     i += n
@@ -84,12 +89,18 @@ def load_synonyms(path: Path) -> Synonyms:
 
 @dataclass(frozen=True)
 class TextQuery:
-    concepts: list[list[Alternative]]  # every concept must match; any alternative of a concept will do
+    concepts: list[
+        list[Alternative]
+    ]  # every concept must match; any alternative of a concept will do
     corrected: str | None  # the query as we searched it, when a word was replaced by a spelling fix
 
 
-def plan(text: str, synonyms: Synonyms, known: Callable[[str], bool],
-         suggest: Callable[[str], str | None]) -> TextQuery:
+def plan(
+    text: str,
+    synonyms: Synonyms,
+    known: Callable[[str], bool],
+    suggest: Callable[[str], str | None],
+) -> TextQuery:
     """Turn ``text`` into concepts and their alternatives, replacing words the index has never seen
     (``known``: does any field hold this token?) by ``suggest``'s spelling fix."""
     fixed: list[str] = []
@@ -104,7 +115,9 @@ def plan(text: str, synonyms: Synonyms, known: Callable[[str], bool],
         fixed.append(suggestion or w)
     concepts = []
     for alternatives in synonyms.expand(fixed):
-        alts = list(dict.fromkeys(t for t in (tuple(tokens(" ".join(a))) for a in alternatives) if t))
+        alts = list(
+            dict.fromkeys(t for t in (tuple(tokens(" ".join(a))) for a in alternatives) if t)
+        )
         if alts:
             concepts.append(alts)
     return TextQuery(concepts, " ".join(fixed) if changed else None)
@@ -116,9 +129,14 @@ def closest_word(word: str, vocabulary: dict[str, int], extra: Iterable[str] = (
     if len(word) < 4 or word.isdigit():
         return None
     limit = 1 if len(word) < 6 else 2
-    candidates = process.extract(word, vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
-    candidates += [(k, Levenshtein.distance(word, k), None) for k in extra
-                   if Levenshtein.distance(word, k) <= limit]
+    candidates = process.extract(
+        word, vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8
+    )
+    candidates += [
+        (k, Levenshtein.distance(word, k), None)
+        for k in extra
+        if Levenshtein.distance(word, k) <= limit
+    ]
     if not candidates:
         return None
     return min(candidates, key=lambda c: (c[1], -vocabulary.get(c[0], 1000)))[0]

@@ -11,6 +11,7 @@ catalog, see ``fields.py``), analysed with ``text.tokens``. It is written with t
 
 ``TEXT_BACKEND`` chooses: ``auto`` (PostgreSQL full-text search on PostgreSQL, else Whoosh).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -94,7 +95,9 @@ def make_text_index(app: Flask) -> TextIndex:
         choice = "postgresql" if on_postgres else "whoosh"
     if choice == "postgresql":
         if not on_postgres:
-            raise ValueError("TEXT_BACKEND=postgresql needs DATABASE_URL to be a PostgreSQL database")
+            raise ValueError(
+                "TEXT_BACKEND=postgresql needs DATABASE_URL to be a PostgreSQL database"
+            )
         from .pg_index import PostgresIndex
 
         return PostgresIndex()

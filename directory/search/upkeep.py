@@ -2,6 +2,7 @@
 
 The CLI, the health view, gunicorn's start-up hook and the scripts all call these.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -20,7 +21,10 @@ def active_docs(batch: int = 5000) -> Iterator[NameDoc]:
     while True:
         rows = db.session.execute(
             select(Provider.id, Provider.name, Provider.name2)
-            .where(Provider.status == "active", Provider.id > last).order_by(Provider.id).limit(batch)).all()
+            .where(Provider.status == "active", Provider.id > last)
+            .order_by(Provider.id)
+            .limit(batch)
+        ).all()
         if not rows:
             return
         yield from (NameDoc(r.id, r.name, r.name2 or "") for r in rows)
@@ -46,11 +50,22 @@ def stage_changes(changed: Iterable[Any], version: int) -> Staged:
 def index_health() -> dict[str, Any]:
     """Compare the text index with the database: present, same version, same count."""
     status = text_index().status()
-    active = db.session.scalar(select(func.count()).select_from(Provider).where(Provider.status == "active")) or 0
+    active = (
+        db.session.scalar(
+            select(func.count()).select_from(Provider).where(Provider.status == "active")
+        )
+        or 0
+    )
     version = data_version()
-    return {"backend": text_index().name, "present": status.present, "index_version": status.version,
-            "database_version": version, "index_documents": status.documents, "database_providers": active,
-            "in_step": status.present and status.version == version and status.documents == active}
+    return {
+        "backend": text_index().name,
+        "present": status.present,
+        "index_version": status.version,
+        "database_version": version,
+        "index_documents": status.documents,
+        "database_providers": active,
+        "in_step": status.present and status.version == version and status.documents == active,
+    }
 
 
 def ensure_index() -> bool:

@@ -13,12 +13,14 @@ postings once, through Whoosh's public reader API inside a ``with`` block, and k
 no reader stays open, so nothing is refreshed, leaked or read from a file cut short later. Files are
 read without mmap: a segment cut short under a mapped reader would kill the process with SIGBUS.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +39,17 @@ from .textindex import IndexStatus, IndexUnavailable, NameDoc
 
 META_ID = "__meta__"
 NO_PK = np.iinfo(np.int64).max  # what the pk column reads for a document without one
-REBUILD_PROCS = max(1, min(2, os.cpu_count() or 1))  # Whoosh's own multi-process writer for full rebuilds
+REBUILD_PROCS = max(
+    1, min(2, os.cpu_count() or 1)
+)  # Whoosh's own multi-process writer for full rebuilds
 
 
 def make_schema() -> Schema:
     return Schema(
         id=ID(unique=True),  # provider primary key as text; "__meta__" for the version document
-        pk=NUMERIC(int, bits=64, sortable=True, signed=True),  # a column: document number -> provider
+        pk=NUMERIC(
+            int, bits=64, sortable=True, signed=True
+        ),  # a column: document number -> provider
         name=TEXT(analyzer=ANALYZER, phrase=False),
         name2=TEXT(analyzer=ANALYZER, phrase=False),
         version=NUMERIC(int, bits=64, stored=True),
@@ -54,9 +60,34 @@ def _document(doc: NameDoc) -> dict[str, object]:
     return {"id": str(doc.id), "pk": doc.id, "name": doc.name, "name2": doc.name2}
 
 
-def open_for_reading(path: Path) -> Index:
-    """Open one generation, reading files rather than mapping them (see above)."""
-    return FileStorage(str(path), supports_mmap=False).open_index()
+class _Storage(FileStorage):  # type: ignore[misc]
+    """A file storage that remembers the files it opens, so that a read failing half-way (a garbled
+    table of contents or segment) still closes every one of them."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path), supports_mmap=False)  # read files; never map them (see above)
+        self.opened: list[Any] = []
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        f = super().open_file(name, **kwargs)
+        self.opened.append(f)
+        return f
+
+    def close_all(self) -> None:
+        for f in self.opened:
+            if not f.is_closed:
+                f.close()
+        self.opened.clear()
+
+
+@contextmanager
+def open_for_reading(path: Path) -> Iterator[Index]:
+    """One generation, open for the ``with`` block only: every file it opened is closed after it."""
+    storage = _Storage(path)
+    try:
+        yield storage.open_index()
+    finally:
+        storage.close_all()
 
 
 class WhooshStage:
@@ -90,7 +121,7 @@ class WhooshIndex:
         if not gen:
             return IndexStatus(False, None, 0, "")
         try:
-            with open_for_reading(self.folder / gen).searcher() as s:
+            with open_for_reading(self.folder / gen) as ix, ix.searcher() as s:
                 meta = s.document(id=META_ID)
                 docs = s.doc_count() - (1 if meta else 0)
                 return IndexStatus(True, meta["version"] if meta else None, docs, gen)
@@ -102,16 +133,21 @@ class WhooshIndex:
         gen = self.generation()
         if not gen:
             return set()
-        with open_for_reading(self.folder / gen).searcher() as s:
+        with open_for_reading(self.folder / gen) as ix, ix.searcher() as s:
             reader = s.reader()
-            return {int(pk) for d, pk in enumerate(_doc_pks(reader)) if pk >= 0 and not reader.is_deleted(d)}
+            return {
+                int(pk)
+                for d, pk in enumerate(_doc_pks(reader))
+                if pk >= 0 and not reader.is_deleted(d)
+            }
 
     def open(self, pks: np.ndarray, vocabulary: dict[str, int]) -> MemoryNames:
         gen = self.generation()
         if not gen:
             raise IndexUnavailable(f"no search index in {self.folder}")
         try:
-            return MemoryNames(_read_postings(open_for_reading(self.folder / gen), pks), vocabulary)
+            with open_for_reading(self.folder / gen) as ix:
+                return MemoryNames(_read_postings(ix, pks), vocabulary)
         except Exception as e:  # missing or garbled files: search around it, /healthz reports it
             raise IndexUnavailable(f"{type(e).__name__}: {e}") from e
 
@@ -122,7 +158,9 @@ class WhooshIndex:
         path = self.folder / gen
         path.mkdir()
         ix = windex.create_in(str(path), make_schema())
-        w = ix.writer(limitmb=128, procs=REBUILD_PROCS, multisegment=REBUILD_PROCS > 1, compound=False)
+        w = ix.writer(
+            limitmb=128, procs=REBUILD_PROCS, multisegment=REBUILD_PROCS > 1, compound=False
+        )
         count = 0
         for doc in docs:
             w.add_document(**_document(doc))
@@ -140,7 +178,9 @@ class WhooshIndex:
         if not gen:
             self.rebuild([], 0)
             gen = self.generation()
-        writer = windex.open_dir(str(self.folder / gen)).writer(timeout=60.0, limitmb=256, compound=False)
+        writer = windex.open_dir(str(self.folder / gen)).writer(
+            timeout=60.0, limitmb=256, compound=False
+        )
         try:
             for doc in docs:
                 writer.update_document(**_document(doc))
@@ -181,8 +221,11 @@ def _read_postings(ix: Index, pks: np.ndarray) -> dict[str, Postings]:
         doc_row = np.minimum(np.searchsorted(pks, doc_pks), max(len(pks) - 1, 0))
         valid = pks[doc_row] == doc_pks if len(pks) else np.zeros(len(doc_pks), dtype=bool)
         if reader.has_deletions():
-            valid &= np.fromiter((not reader.is_deleted(d) for d in range(len(doc_pks))), dtype=bool,
-                                 count=len(doc_pks))
+            valid &= np.fromiter(
+                (not reader.is_deleted(d) for d in range(len(doc_pks))),
+                dtype=bool,
+                count=len(doc_pks),
+            )
         doc_row = np.where(valid, doc_row, -1)
         for sub, offset in reader.leaf_readers():
             for field in NAME_FIELDS:
@@ -207,6 +250,7 @@ class MemoryNames:
         return any(token in p for p in self.postings.values())
 
     def near_words(self, word: str, limit: int) -> list[tuple[str, int]]:
-        found = process.extract(word, self.vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit,
-                                limit=8)
+        found = process.extract(
+            word, self.vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8
+        )
         return [(w, self.vocabulary[w]) for w, _, _ in found]

@@ -1,4 +1,5 @@
 """Blueprints by audience: pages for people, the JSON API, HSDS, and health checks."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """The JSON API: the same search as the pages, plus providers by id and the taxonomy."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,6 +7,7 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, Response, current_app, request
+
 from ..errors import DirectoryError
 from ..models import provider_by_path_id
 from ..present import provider_detail_json, results_json
@@ -27,7 +29,9 @@ limiter.limit(_api_limit)(bp)
 
 def json_response(payload: Any, status: int = 200, max_age: int = 60) -> Response:
     """A JSON response with an ETag (answering If-None-Match with 304) and caching headers."""
-    body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)  # compact UTF-8, ~10x the stdlib's speed
+    body = orjson.dumps(
+        payload, option=orjson.OPT_SERIALIZE_NUMPY
+    )  # compact UTF-8, ~10x the stdlib's speed
     etag = hashlib.sha256(body).hexdigest()[:32]
     resp = Response(body, status=status, mimetype="application/json")
     if status == 200:
@@ -49,7 +53,9 @@ def cors(response: Response) -> Response:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Vary"] = "Origin"
         response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After, X-RateLimit-Remaining"
+        response.headers["Access-Control-Expose-Headers"] = (
+            "ETag, Retry-After, X-RateLimit-Remaining"
+        )
     return response
 
 
@@ -78,11 +84,29 @@ def provider(provider_id: str):  # type: ignore[no-untyped-def]
 @bp.get("/v1/taxonomy")
 def taxonomy():  # type: ignore[no-untyped-def]
     tax = current_app.extensions["taxonomy"]
-    return json_response({"groups": [
-        {"key": g.key, "label": g.label, "description": g.description, "options": [
-            {"key": o.key, "label": o.label, "description": o.description, "codes": sorted(o.codes),
-             "code_names": {c: tax.code_label(c) for c in sorted(o.codes)}} for o in g.options]}
-        for g in tax.groups]}, max_age=3600)
+    return json_response(
+        {
+            "groups": [
+                {
+                    "key": g.key,
+                    "label": g.label,
+                    "description": g.description,
+                    "options": [
+                        {
+                            "key": o.key,
+                            "label": o.label,
+                            "description": o.description,
+                            "codes": sorted(o.codes),
+                            "code_names": {c: tax.code_label(c) for c in sorted(o.codes)},
+                        }
+                        for o in g.options
+                    ],
+                }
+                for g in tax.groups
+            ]
+        },
+        max_age=3600,
+    )
 
 
 @bp.get("/")
@@ -98,4 +122,6 @@ def openapi():  # type: ignore[no-untyped-def]
     """The OpenAPI 3.1 description of this API."""
     from ..openapi import openapi_document
 
-    return json_response(openapi_document(current_app.extensions["taxonomy"], current_app.config), max_age=3600)
+    return json_response(
+        openapi_document(current_app.extensions["taxonomy"], current_app.config), max_age=3600
+    )

@@ -1,4 +1,5 @@
 """Health and readiness checks for load balancers and admins."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
@@ -27,7 +28,9 @@ def healthz():  # type: ignore[no-untyped-def]
     database = _database_answers()
     index = index_health() if database else {"in_step": False}
     ok = database and index["in_step"]
-    return jsonify({"status": "ok" if ok else "degraded", "database": database, "index": index}), 200 if ok else 503
+    return jsonify(
+        {"status": "ok" if ok else "degraded", "database": database, "index": index}
+    ), 200 if ok else 503
 
 
 @bp.get("/readyz")

@@ -3,11 +3,13 @@
 Lists of providers go through the one search service. Beyond HSDS, ``lat``, ``lon`` and ``radius``
 (miles) search around a point; HSDS's own ``proximity`` is in metres from the ``postcode``'s centre.
 """
+
 from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import Blueprint, current_app, request
 from sqlalchemy import select
@@ -31,7 +33,16 @@ bp.after_request(cors)
 
 OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
 POSTCODE = re.compile(r"^\d{5}(-\d{4})?$")
-SEARCH_PARAMETERS = ("search", "postcode", "proximity", "lat", "lon", "radius", "taxonomy_term_id", "taxonomy_id")
+SEARCH_PARAMETERS = (
+    "search",
+    "postcode",
+    "proximity",
+    "lat",
+    "lon",
+    "radius",
+    "taxonomy_term_id",
+    "taxonomy_id",
+)
 UNSUPPORTED = ("modified_after", "minimal")
 
 
@@ -41,7 +52,9 @@ def _tax() -> Taxonomy:
 
 def _paging(args: Mapping[str, Any]) -> SearchQuery:
     """``page`` and ``per_page``, checked as the search checks them."""
-    return parse_query({k: args[k] for k in ("page", "per_page") if k in args}, _tax(), current_app.config)
+    return parse_query(
+        {k: args[k] for k in ("page", "per_page") if k in args}, _tax(), current_app.config
+    )
 
 
 def _check_format(args: Mapping[str, Any]) -> None:
@@ -55,17 +68,26 @@ def _check_format(args: Mapping[str, Any]) -> None:
 def _page(contents: list[dict[str, Any]], total: int, q: SearchQuery) -> dict[str, Any]:
     """An HSDS Page object."""
     pages = -(-total // q.per_page)
-    return {"total_items": total, "total_pages": pages, "page_number": q.page, "size": len(contents),
-            "first_page": q.page == 1, "last_page": q.page >= pages, "empty": not contents, "contents": contents}
+    return {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": q.page,
+        "size": len(contents),
+        "first_page": q.page == 1,
+        "last_page": q.page >= pages,
+        "empty": not contents,
+        "contents": contents,
+    }
 
 
 def _static_page(items: list[dict[str, Any]], args: Mapping[str, Any]) -> dict[str, Any]:
     q = _paging(args)
     start = (q.page - 1) * q.per_page
-    return _page(items[start:start + q.per_page], len(items), q)
+    return _page(items[start : start + q.per_page], len(items), q)
 
 
 # Providers by HSDS id ------------------------------------------------------------------------------
+
 
 def _hsds_ids(snap: Snapshot) -> dict[str, tuple[str, str]]:
     """HSDS id -> (kind, public id) for every provider of a snapshot."""
@@ -81,11 +103,15 @@ def _provider(kind: str, hsds_id: str, parameter: str = "id") -> Provider | None
     try:
         key = str(uuid.UUID(hsds_id))
     except ValueError:
-        raise DirectoryError(f"'{parameter}' must be a UUID, not {hsds_id[:40]!r}.", 400, parameter) from None
+        raise DirectoryError(
+            f"'{parameter}' must be a UUID, not {hsds_id[:40]!r}.", 400, parameter
+        ) from None
     found = snapshot().lazily("hsds_ids", _hsds_ids).get(key)
     if found is None or found[0] != kind:
         return None
-    return db.session.scalar(select(Provider).where(Provider.public_id == found[1], Provider.status == "active"))
+    return db.session.scalar(
+        select(Provider).where(Provider.public_id == found[1], Provider.status == "active")
+    )
 
 
 def _provider_or_404(kind: str, hsds_id: str) -> Provider:
@@ -100,13 +126,18 @@ def _provider_or_404(kind: str, hsds_id: str) -> Provider:
 
 # Searching -----------------------------------------------------------------------------------------
 
+
 def _term(value: str) -> hsds.Term:
     """A taxonomy term by id or by code ('type:detox', 'DT')."""
     terms = hsds.terms(_tax())
     by_code = {t.code: t for t in terms.values()}
     term = terms.get(value.lower()) or by_code.get(value) or by_code.get(value.upper())
     if term is None:
-        raise DirectoryError(f"No taxonomy term {value[:40]!r}; see /api/hsds/taxonomy_terms.", 400, "taxonomy_term_id")
+        raise DirectoryError(
+            f"No taxonomy term {value[:40]!r}; see /api/hsds/taxonomy_terms.",
+            400,
+            "taxonomy_term_id",
+        )
     return term
 
 
@@ -117,14 +148,22 @@ def _filters(args: Any) -> dict[str, tuple[str, ...]]:
     taxonomy = (args.get("taxonomy_id") or "").strip()
     names = {hsds.taxonomy_id(name): name for name in hsds.TAXONOMY_INFO}
     if taxonomy and taxonomy.lower() not in names:
-        raise DirectoryError(f"No taxonomy {taxonomy[:40]!r}; see /api/hsds/taxonomies.", 400, "taxonomy_id")
+        raise DirectoryError(
+            f"No taxonomy {taxonomy[:40]!r}; see /api/hsds/taxonomies.", 400, "taxonomy_id"
+        )
     if taxonomy and not wanted:
-        raise DirectoryError("'taxonomy_id' narrows 'taxonomy_term_id'; give a term too.", 400, "taxonomy_id")
+        raise DirectoryError(
+            "'taxonomy_id' narrows 'taxonomy_term_id'; give a term too.", 400, "taxonomy_id"
+        )
     filters: dict[str, list[str]] = {}
     for value in wanted:
         term = _term(value.strip())
         if taxonomy and names[taxonomy.lower()] != term.taxonomy:
-            raise DirectoryError(f"The term {value[:40]!r} is not in the taxonomy {taxonomy[:40]!r}.", 400, "taxonomy_id")
+            raise DirectoryError(
+                f"The term {value[:40]!r} is not in the taxonomy {taxonomy[:40]!r}.",
+                400,
+                "taxonomy_id",
+            )
         if term.taxonomy == hsds.TREATMENT:
             group = tax.group(term.group)
             assert group is not None
@@ -134,8 +173,12 @@ def _filters(args: Any) -> dict[str, tuple[str, ...]]:
         # A SAMHSA code is searchable when a filter option stands for exactly that code.
         same = [o for o in tax.options if o.codes - {o.own_code} == {term.code}]
         if not same:
-            raise DirectoryError(f"Searching by the SAMHSA code {term.code} is not supported; use a "
-                                 f"{hsds.TREATMENT} term (see /api/hsds/taxonomy_terms).", 400, "taxonomy_term_id")
+            raise DirectoryError(
+                f"Searching by the SAMHSA code {term.code} is not supported; use a "
+                f"{hsds.TREATMENT} term (see /api/hsds/taxonomy_terms).",
+                400,
+                "taxonomy_term_id",
+            )
         filters.setdefault(same[0].group, []).append(same[0].key)
     return {g: tuple(dict.fromkeys(options)) for g, options in filters.items()}
 
@@ -148,12 +191,16 @@ def _query(args: Any) -> SearchQuery:
     if q.near and not POSTCODE.match(q.near):
         raise DirectoryError("'postcode' must be a 5-digit ZIP code.", 400, "postcode")
     if q.near and q.lat is not None:
-        raise DirectoryError("Give either 'postcode' or 'lat' and 'lon', not both.", 400, "postcode")
+        raise DirectoryError(
+            "Give either 'postcode' or 'lat' and 'lon', not both.", 400, "postcode"
+        )
     most = current_app.config["MAX_RADIUS"] * METRES_PER_MILE
     proximity = number_param(args, "proximity", float, 1, most)
     radius_given = bool(str(args.get("radius") or "").strip())
     if proximity is not None and radius_given:
-        raise DirectoryError("Give either 'proximity' (metres) or 'radius' (miles), not both.", 400, "proximity")
+        raise DirectoryError(
+            "Give either 'proximity' (metres) or 'radius' (miles), not both.", 400, "proximity"
+        )
     if (proximity is not None or radius_given) and not q.has_location:
         name = "proximity" if proximity is not None else "radius"
         raise DirectoryError(f"'{name}' needs a place: 'postcode', or 'lat' and 'lon'.", 400, name)
@@ -169,8 +216,12 @@ def _search(args: Any) -> tuple[list[Provider], int, SearchQuery]:
         q = _paging(args)
         others = [name for name in SEARCH_PARAMETERS if str(args.get(name) or "").strip()]
         if others:
-            raise DirectoryError(f"'organization_id' names one organization; it cannot be combined with "
-                                 f"'{others[0]}'.", 400, "organization_id")
+            raise DirectoryError(
+                f"'organization_id' names one organization; it cannot be combined with "
+                f"'{others[0]}'.",
+                400,
+                "organization_id",
+            )
         p = _provider("organization", organization, "organization_id")
         found = [p] if p is not None else []
         return (found if q.page == 1 else []), len(found), q
@@ -179,7 +230,11 @@ def _search(args: Any) -> tuple[list[Provider], int, SearchQuery]:
     if res.location_error:  # only a postcode can fail to resolve
         raise DirectoryError(f"Unknown ZIP code {q.near!r}.", 400, "postcode")
     ids = [h.listing.id for h in res.hits]
-    by_id = {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(ids)))} if ids else {}
+    by_id = (
+        {p.id: p for p in db.session.scalars(select(Provider).where(Provider.id.in_(ids)))}
+        if ids
+        else {}
+    )
     return [by_id[i] for i in ids if i in by_id], res.total, q
 
 
@@ -190,6 +245,7 @@ def _provider_page(render: Callable[[Provider], dict[str, Any]]) -> Any:
 
 # Endpoints -----------------------------------------------------------------------------------------
 
+
 @bp.get("/")
 def meta():  # type: ignore[no-untyped-def]
     return json_response({"version": "3.0", "openapi_url": OPENAPI_URL}, max_age=3600)
@@ -198,7 +254,9 @@ def meta():  # type: ignore[no-untyped-def]
 @bp.get("/services")
 def services():  # type: ignore[no-untyped-def]
     tax, full = _tax(), flag_param(request.args, "full")
-    return _provider_page(lambda p: hsds.provider_to_hsds(p, tax) if full else hsds.service_record(p, tax))
+    return _provider_page(
+        lambda p: hsds.provider_to_hsds(p, tax) if full else hsds.service_record(p, tax)
+    )
 
 
 @bp.get("/services/<service_id>")
@@ -208,7 +266,11 @@ def service(service_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/organizations")
 def organizations():  # type: ignore[no-untyped-def]
-    tax, full, full_service = _tax(), flag_param(request.args, "full"), flag_param(request.args, "full_service")
+    tax, full, full_service = (
+        _tax(),
+        flag_param(request.args, "full"),
+        flag_param(request.args, "full_service"),
+    )
     if full or full_service:
         return _provider_page(lambda p: hsds.organization_to_hsds(p, tax, full_service))
     return _provider_page(hsds.organization_record)
@@ -217,7 +279,9 @@ def organizations():  # type: ignore[no-untyped-def]
 @bp.get("/organizations/<organization_id>")
 def organization(organization_id: str):  # type: ignore[no-untyped-def]
     p = _provider_or_404("organization", organization_id)
-    return json_response(hsds.organization_to_hsds(p, _tax(), flag_param(request.args, "full_service")))
+    return json_response(
+        hsds.organization_to_hsds(p, _tax(), flag_param(request.args, "full_service"))
+    )
 
 
 @bp.get("/service_at_locations")
@@ -230,7 +294,9 @@ def service_at_locations():  # type: ignore[no-untyped-def]
 
 @bp.get("/service_at_locations/<sal_id>")
 def service_at_location(sal_id: str):  # type: ignore[no-untyped-def]
-    return json_response(hsds.service_at_location_to_hsds(_provider_or_404("service_at_location", sal_id), _tax()))
+    return json_response(
+        hsds.service_at_location_to_hsds(_provider_or_404("service_at_location", sal_id), _tax())
+    )
 
 
 @bp.get("/taxonomies")

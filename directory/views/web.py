@@ -1,4 +1,5 @@
 """Pages for people: home, search results, provider pages, guides, about."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,8 +13,15 @@ from wtforms.validators import DataRequired, Length
 from ..db import db
 from ..guides import load_guides
 from ..models import ProblemReport, Provider, provider_by_path_id
-from ..present import (address_line, filter_panel, phone_href, phone_text, provider_urls, service_sources,
-                       tag_groups)
+from ..present import (
+    address_line,
+    filter_panel,
+    phone_href,
+    phone_text,
+    provider_urls,
+    service_sources,
+    tag_groups,
+)
 from ..provenance import PRECISION_RANK, contributions, licences, newest_date, source_labels
 from ..search.params import parse_query
 from ..search.service import find_providers, nearby
@@ -22,16 +30,25 @@ from ..security import limiter
 
 bp = Blueprint("web", __name__)
 
-REPORT_KINDS = [("closed", "This place has closed"), ("phone", "The phone number is wrong"),
-                ("address", "The address is wrong"), ("services", "The services listed are wrong"),
-                ("other", "Something else")]
+REPORT_KINDS = [
+    ("closed", "This place has closed"),
+    ("phone", "The phone number is wrong"),
+    ("address", "The address is wrong"),
+    ("services", "The services listed are wrong"),
+    ("other", "Something else"),
+]
 
 
 class ReportForm(FlaskForm):
-    kind = SelectField("What is wrong?", choices=[SelectChoice(v, label) for v, label in REPORT_KINDS],
-                       validators=[DataRequired()])
-    message = TextAreaField("Details (optional). Please do not include health information.",
-                            validators=[Length(max=2000)])
+    kind = SelectField(
+        "What is wrong?",
+        choices=[SelectChoice(v, label) for v, label in REPORT_KINDS],
+        validators=[DataRequired()],
+    )
+    message = TextAreaField(
+        "Details (optional). Please do not include health information.",
+        validators=[Length(max=2000)],
+    )
 
 
 @bp.app_template_filter("long_date")
@@ -46,15 +63,23 @@ def long_date(value: str | date) -> str:
 
 @bp.app_context_processor
 def helpers() -> dict[str, object]:
-    return {"taxonomy": current_app.extensions["taxonomy"], "phone_href": phone_href, "phone_text": phone_text,
-            "address_line": address_line, "tag_groups": tag_groups,
-            "filter_panel": lambda q, r: filter_panel(current_app.extensions["taxonomy"], q, r)}
+    return {
+        "taxonomy": current_app.extensions["taxonomy"],
+        "phone_href": phone_href,
+        "phone_text": phone_text,
+        "address_line": address_line,
+        "tag_groups": tag_groups,
+        "filter_panel": lambda q, r: filter_panel(current_app.extensions["taxonomy"], q, r),
+    }
 
 
 @bp.get("/")
 def home():  # type: ignore[no-untyped-def]
-    return render_template("home.html", guides=load_guides(current_app.config["DATA_DIR"]),
-                           providers=len(snapshot().catalog))
+    return render_template(
+        "home.html",
+        guides=load_guides(current_app.config["DATA_DIR"]),
+        providers=len(snapshot().catalog),
+    )
 
 
 @bp.get("/search")
@@ -78,8 +103,14 @@ def provider(path_id: str):  # type: ignore[no-untyped-def]
     p = _provider_or_404(path_id)
     if path_id != p.path_id:
         return redirect(url_for("web.provider", path_id=p.path_id), 301)
-    return render_template("provider.html", p=p, nearby=nearby(p) if p.status == "active" else [],
-                           form=ReportForm(), back=request.args.get("back", ""), **_provenance(p))
+    return render_template(
+        "provider.html",
+        p=p,
+        nearby=nearby(p) if p.status == "active" else [],
+        form=ReportForm(),
+        back=request.args.get("back", ""),
+        **_provenance(p),
+    )
 
 
 def _provenance(p: Provider) -> dict[str, object]:
@@ -88,10 +119,15 @@ def _provenance(p: Provider) -> dict[str, object]:
     labels = source_labels(current_app.config["DATA_DIR"])
     reported_by = service_sources(p, tax, labels)
     distinct = {tuple(v) for v in reported_by.values()}
-    return {"contribs": contributions(p.sources, PRECISION_RANK), "labels": labels, "licences": licences(p.sources),
-            "reported_by": reported_by, "as_of": newest_date(p.sources),
-            # One source for every service: say so once instead of under each service.
-            "services_from": "; ".join(distinct.pop()) if len(distinct) == 1 else ""}
+    return {
+        "contribs": contributions(p.sources, PRECISION_RANK),
+        "labels": labels,
+        "licences": licences(p.sources),
+        "reported_by": reported_by,
+        "as_of": newest_date(p.sources),
+        # One source for every service: say so once instead of under each service.
+        "services_from": "; ".join(distinct.pop()) if len(distinct) == 1 else "",
+    }
 
 
 def _report_limit() -> str:
@@ -104,8 +140,12 @@ def report(path_id: str):  # type: ignore[no-untyped-def]
     p = _provider_or_404(path_id)
     form = ReportForm()
     if not form.validate_on_submit():
-        return render_template("provider.html", p=p, nearby=[], form=form, back="", **_provenance(p)), 400
-    db.session.add(ProblemReport(provider_id=p.id, kind=form.kind.data, message=form.message.data or ""))
+        return render_template(
+            "provider.html", p=p, nearby=[], form=form, back="", **_provenance(p)
+        ), 400
+    db.session.add(
+        ProblemReport(provider_id=p.id, kind=form.kind.data, message=form.message.data or "")
+    )
     db.session.commit()
     flash("Thank you. We will check this listing.")
     return redirect(url_for("web.provider", path_id=p.path_id) + "#report", 303)

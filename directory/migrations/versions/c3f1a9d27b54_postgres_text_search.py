@@ -7,6 +7,7 @@ Revises: adfa74c9c1de
 Create Date: 2026-11-29 10:00:00
 
 """
+
 from alembic import op
 
 revision = "c3f1a9d27b54"
@@ -14,7 +15,10 @@ down_revision = "adfa74c9c1de"
 branch_labels = None
 depends_on = None
 
-PG_ONLY_TABLES = ("search_name", "search_word")  # outside the models: tests/test_db.py leaves them out
+PG_ONLY_TABLES = (
+    "search_name",
+    "search_word",
+)  # outside the models: tests/test_db.py leaves them out
 
 
 def upgrade():
