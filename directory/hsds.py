@@ -1,4 +1,4 @@
-"""Open Referral HSDS 3.0: providers as services, organizations and locations; the taxonomies; packages.
+"""Open Referral HSDS 3.0: providers as services, organizations and locations; taxonomies; packages.
 
 Each provider is one organization offering one service at one location. Ids are UUIDs derived from
 the provider's ``public_id`` (uuid5 over a fixed namespace), so they are stable across exports.
@@ -27,8 +27,8 @@ SAMHSA = "SAMHSA"
 TREATMENT = "treatment-finder"
 TAXONOMY_INFO = {
     SAMHSA: (
-        "SAMHSA service codes: the codes FindTreatment.gov and the N-SSATS directory use for services, "
-        "payment, ages and programs.",
+        "SAMHSA service codes: the codes FindTreatment.gov and the N-SSATS directory use for "
+        "services, payment, ages and programs.",
         "https://findtreatment.gov/",
     ),
     TREATMENT: (
@@ -163,7 +163,7 @@ def _compact(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None and v != ""}
 
 
-# Taxonomies and their terms ------------------------------------------------------------------------
+# Taxonomies and their terms -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -240,8 +240,8 @@ def treatment_term(tax: Taxonomy, group: str, option: str = "") -> Term:
 
 
 def terms(tax: Taxonomy) -> dict[str, Term]:
-    """Every term by id: each treatment group then its options, then every known SAMHSA code (made once
-    per taxonomy and kept with it)."""
+    """Every term by id: each treatment group then its options, then every known SAMHSA code (made
+    once per taxonomy and kept with it)."""
     return tax.derived("hsds_terms", _make_terms)  # type: ignore[no-any-return]
 
 
@@ -268,7 +268,7 @@ def provider_terms(p: Provider, tax: Taxonomy) -> list[Term]:
     return found
 
 
-# One provider as HSDS objects ----------------------------------------------------------------------
+# One provider as HSDS objects ---------------------------------------------------------------------
 
 
 def _timestamp(p: Provider) -> str:
@@ -325,14 +325,16 @@ def location_record(p: Provider) -> dict[str, Any]:
             "longitude": p.longitude,
             "description": ""
             if p.geo_precision == "exact"
-            else f"The coordinates are the centre of the {PRECISION_NAMES.get(p.geo_precision, p.geo_precision)}, "
+            else "The coordinates are the centre of the "
+            f"{PRECISION_NAMES.get(p.geo_precision, p.geo_precision)}, "
             "not the street address.",
             "external_identifier": p.public_id,
             "external_identifier_type": TREATMENT,
         }
     )
     if any((p.street, p.street2, p.city, p.state, p.zip)):
-        # address_1, city, state_province and postal_code are required, even when the source lacks them.
+        # address_1, city, state_province and postal_code are required,
+        # even when the source lacks them.
         address = {
             "id": hsds_id("address", p.public_id),
             "location_id": ids["location"],
@@ -418,14 +420,15 @@ def organization_to_hsds(p: Provider, tax: Taxonomy, full_service: bool = False)
 
 
 def service_at_location_to_hsds(p: Provider, tax: Taxonomy) -> dict[str, Any]:
-    """The fully nested service_at_location: its location and its service (without the location again)."""
+    """The fully nested service_at_location: its location and its service
+    (without the location again)."""
     service = provider_to_hsds(p, tax)
     sal = service.pop("service_at_locations")[0]
     sal["service"] = service
     return sal
 
 
-# The package: JSON records and the CSV data package -------------------------------------------------
+# The package: JSON records and the CSV data package -----------------------------------------------
 
 
 def _rows(service: dict[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
@@ -484,10 +487,11 @@ def datapackage() -> dict[str, Any]:
 
 
 def write_package(out: Path, tax: Taxonomy) -> int:
-    """Write every active provider as an HSDS package in the folder ``out``; return the number of services.
+    """Write every active provider as an HSDS package in folder ``out``; return the service count.
 
-    ``services.json`` holds the fully nested services (one per line), ``taxonomies.json`` and
-    ``taxonomy_terms.json`` the taxonomies; ``datapackage.json`` and one CSV per table the same data.
+    ``services.json`` holds the fully nested services (one per line), ``taxonomies.json``
+    and ``taxonomy_terms.json`` the taxonomies; ``datapackage.json`` and one CSV per table
+    the same data.
     """
     from .models import iter_active
 

@@ -3,8 +3,8 @@
 Sources spell one facility differently ("Ctr" and "Center", a program name in ``name2`` or not, a
 suite number, a new phone), and different programs share things (one organisation's phone line, one
 building). So a match needs two kinds of evidence: the place (same street number and ZIP, or close
-coordinates, or the same phone nearby) and the name (similar, compared with rapidfuzz). A shared phone
-alone never joins two differently named programs. ``compare`` decides one pair and says why;
+coordinates, or the same phone nearby) and the name (similar, compared with rapidfuzz). A shared
+phone alone never joins two differently named programs. ``compare`` decides one pair and says why;
 ``Linker`` finds the candidates for a record among many sites quickly.
 
 Tested against a hand-checked sample of real candidate pairs (``tests/data/linkage-pairs.csv``).
@@ -24,7 +24,8 @@ from rapidfuzz import fuzz
 from .geo import metres_between
 from .normalize import name_key, street_key
 
-# Words that say what kind of place it is, not which one: two names sharing only these are not alike.
+# Words that say what kind of place it is, not which one:
+# two names sharing only these are not alike.
 GENERIC = frozenset(
     """
     center centers ctr services service svcs program programs treatment recovery health behavioral
@@ -102,8 +103,8 @@ def street_number(street: str) -> str:
 
 
 def name_similarity(a: Site, b: Site) -> float:
-    """How alike two sites' names are (0-100): the best of name against name and full name against full
-    name, where names that share only generic words ('recovery center') score low."""
+    """How alike two sites' names are (0-100): the best of name against name and full name against
+    full name, where names that share only generic words ('recovery center') score low."""
     best = 0.0
     for x, y in ((a.key, b.key), (f"{a.key} {a.key2}".strip(), f"{b.key} {b.key2}".strip())):
         if not x or not y:
@@ -158,15 +159,18 @@ def compare(a: Site, b: Site) -> Verdict:
 
 
 _FILLER = frozenset("of the and at inc llc dba a an for".split())
-# Kinds of care: generic in a name, but two listings of one organisation that each name a different one
-# ('… Outpatient' and '… Phoenix') are separate programs.
+# Kinds of care: generic in a name, but two listings of one organisation that each name a different
+# one ('… Outpatient' and '… Phoenix') are separate programs.
 SETTINGS = frozenset(
     "outpatient inpatient residential detox detoxification methadone otp iop".split()
 )
 
 
 def _extras(words: list[str], other: list[str]) -> list[str]:
-    """Words of one name with no counterpart in the other (abbreviations and near-spellings count)."""
+    """Words of one name with no counterpart in the other.
+
+    Abbreviations and near-spellings count as counterparts.
+    """
     return [
         w
         for w in words
@@ -182,8 +186,9 @@ def _extras(words: list[str], other: list[str]) -> list[str]:
 
 
 def _distinct_programs(a: Site, b: Site) -> bool:
-    """True when each full name has a distinctive word the other lacks ('… Outpatient' and '… Phoenix'):
-    the same organisation's separate programs, listed apart by their publishers."""
+    """True when each full name has a distinctive word the other lacks
+    ('… Outpatient' and '… Phoenix'): the same organisation's separate programs, listed apart by
+    their publishers."""
     wa, wb = f"{a.key} {a.key2}".split(), f"{b.key} {b.key2}".split()
     joined_a, joined_b = "".join(wa), "".join(wb)  # 'rivervalley' and 'river valley'
     wa = [w for w in wa if w not in joined_b]
@@ -227,8 +232,8 @@ class Linker:
                     yield self.sites[i]
 
     def find(self, site: Site) -> tuple[Any, Verdict]:
-        """The best matching site's handle (None when nothing matches) and the verdict that decided it:
-        for no match, the reason the closest candidate was turned down."""
+        """The best matching site's handle (None when nothing matches) and the verdict that decided
+        it: for no match, the reason the closest candidate was turned down."""
         best: tuple[Any, Verdict] | None = None
         closest: tuple[Site, Verdict] | None = None
         for handle, other in self.candidates(site):

@@ -3,9 +3,9 @@
 Every row ends as exactly one of: added, updated, unchanged, merged (same facility as another
 provider or row), skipped (not a facility, such as a practitioner), rejected (with line, field and
 reason) or, for an enrichment file (``enrich``: rows only add services to providers already listed),
-matched or unmatched (with the reason). ``--replace`` then retires the source's providers that the file
-no longer lists. The database transaction and the index writer commit
-together; any failure before the commit leaves both as they were.
+matched or unmatched (with the reason). ``--replace`` then retires the source's providers that the
+file no longer lists. The database transaction and the index writer commit together; any failure
+before the commit leaves both as they were.
 """
 
 from __future__ import annotations
@@ -118,7 +118,10 @@ class ImportReport:
         return {k: getattr(self, k) for k in keys}
 
     def write_csv(self, path: Path) -> None:
-        """Write one line per row outcome and per problem: file, line, status, field, reason, provider."""
+        """Write one line per row outcome and per problem.
+
+        Columns: file, line, status, field, reason, provider.
+        """
         with path.open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["file", "line", "status", "field", "reason", "provider_id"])
@@ -243,7 +246,10 @@ def _read(
     tax: Taxonomy,
     progress: Callable[[int], None] | None,
 ) -> list[ProviderRecord] | None:
-    """Parse and validate every row, counting rejected and skipped ones; None when the file is refused."""
+    """Parse and validate every row, counting rejected and skipped ones.
+
+    Return None when the file is refused.
+    """
     records: list[ProviderRecord] = []
     last_line = 0
     parse_options = {
@@ -290,7 +296,7 @@ def _read(
 
 @dataclass
 class _Plan:
-    """What to do with one record: which provider it joins (an id, or the index of a new provider)."""
+    """What to do with one record: the provider it joins (an id, or the index of a new provider)."""
 
     record: ProviderRecord
     data: dict[str, Any]
@@ -412,8 +418,8 @@ def _decide(
     fail_after: int | None,
     dirty: dict[int, Provider],
 ) -> tuple[list[_Plan], int, set[str]]:
-    """Settle each record: unchanged, an update of its own earlier record, a link to a listed provider
-    (or to a new one of this file), a new provider, or (enrichment) unmatched."""
+    """Settle each record: unchanged, an update of its own earlier record, a link to a listed
+    provider (or to a new one of this file), a new provider, or (enrichment) unmatched."""
     linker = _linker()
     seen: dict[str, ProviderRecord] = {}
     plans: list[_Plan] = []

@@ -79,13 +79,14 @@ _PHONE = re.compile(
 _HOST = re.compile(
     r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(:\d+)?$", re.I
 )
-# Spreadsheet formula prefixes: a cell starting with these can run code when an admin opens an export.
-# '+' and '-' start formulas too ("+1+cmd|' /C calc'!A0"), unless only digits and punctuation follow.
+# Spreadsheet formula prefixes: a cell starting with these can run code when an admin
+# opens an export. '+' and '-' start formulas too ("+1+cmd|' /C calc'!A0"), unless only
+# digits and punctuation follow.
 FORMULA = re.compile(r"^\s*[=@]|^\s*[+\-](?![\d\s().,/-]*$)")
 
 
 def text(value: object) -> str:
-    """Return ``value`` as one line of plain text: entities decoded, spaces folded, 'NA' as empty."""
+    """Return ``value`` as one line of text: entities decoded, spaces folded, 'NA' as empty."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     s = _SPACE.sub(" ", html.unescape(str(value))).strip()
@@ -93,7 +94,7 @@ def text(value: object) -> str:
 
 
 def zip5(value: object) -> str:
-    """Return a five-digit ZIP, restoring leading zeros lost to integer columns ('6708' -> '06708')."""
+    """Return a 5-digit ZIP, restoring leading zeros lost to integer columns ('6708' -> '06708')."""
     s = text(value)
     if s.endswith(".0"):
         s = s[:-2]
@@ -133,7 +134,10 @@ _PHONE_ANYWHERE = re.compile(
 
 
 def phones(value: object) -> list[dict[str, str]] | None:
-    """Parse a cell holding one or more numbers ('(203)781-4600 Intake: (203)781-4700'); None if none parse."""
+    """Parse a cell holding one or more numbers; None if none parse.
+
+    For example '(203)781-4600 Intake: (203)781-4700'.
+    """
     s = text(value)
     one = phone(s)
     if one is not None:
@@ -143,7 +147,7 @@ def phones(value: object) -> list[dict[str, str]] | None:
 
 
 def website(value: object) -> str | None:
-    """Return a usable http(s) URL ('' when empty), adding a scheme when missing; None if unusable."""
+    """Return a usable http(s) URL ('' if empty), adding a scheme when missing; None if unusable."""
     s = text(value).replace("\\", "/").rstrip("/")
     if not s:
         return ""
@@ -253,8 +257,9 @@ _KEEP_CAPS = {
 
 
 def tidy_caps(value: object) -> str:
-    """Turn an ALL-CAPS name or street into title case ('CHERRY HILL DETOX, LLC' → 'Cherry Hill Detox, LLC');
-    text that already mixes cases is left as it is."""
+    """Turn an ALL-CAPS name or street into title case
+    ('CHERRY HILL DETOX, LLC' → 'Cherry Hill Detox, LLC'); text that already mixes cases is left
+    as it is."""
     s = text(value)
     if not s or not s.isupper():
         return s

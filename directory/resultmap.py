@@ -1,11 +1,12 @@
-"""Draw a small SVG map of search results from bundled US Census outlines: no other host, no JavaScript.
+"""Draw a small SVG map of results from bundled US Census outlines: no other host, no JavaScript.
 
-``render_svg`` is pure: it takes the search centre and radius and the (label, latitude, longitude) of the
-results on the page, and returns a whole SVG document. The outlines come from ``data/geo/us-outlines.json``
-(built by ``scripts/build_map_data.py``), read once per process.
+``render_svg`` is pure: it takes the search centre and radius and the (label, latitude, longitude)
+of the results on the page, and returns a whole SVG document. The outlines come from
+``data/geo/us-outlines.json`` (built by ``scripts/build_map_data.py``), read once per process.
 
-The projection is equirectangular, with longitudes scaled by the cosine of the view centre's latitude,
-so distances near the centre are true in every direction; that is plenty for a city or a state.
+The projection is equirectangular, with longitudes scaled by the cosine of the view
+centre's latitude, so distances near the centre are true in every direction; that is
+plenty for a city or a state.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 @dataclass(frozen=True)
 class State:
-    """One state or territory: its rings as flat (lon, lat, lon, lat, ...) arrays, and their boxes."""
+    """One state or territory: its rings as flat (lon, lat, lon, lat, …) arrays, and their boxes."""
 
     id: str
     name: str
@@ -65,7 +66,7 @@ class State:
 
 @dataclass(frozen=True)
 class Outlines:
-    """The decoded outlines: states with their rings, and the county lines that are no state line."""
+    """The decoded outlines: states with their rings, and county lines that are no state line."""
 
     states: tuple[State, ...]
     county_lines: tuple[array[float], ...]
@@ -168,7 +169,10 @@ def _reversed_pairs(flat: array[float]) -> array[float]:
 
 
 def _unwrap(lon: float, lat: float) -> float:
-    """Return the longitude, moved below -180 for Alaska's islands west of 180° (as the outlines are)."""
+    """Return the longitude, moved below -180 for Alaska's islands west of 180°.
+
+    The outlines place those islands below -180 too.
+    """
     return lon - 360 if lon > 0 and lat > 50 else lon
 
 
@@ -178,7 +182,7 @@ def _near(lon: float, lon0: float) -> float:
 
 
 def _destination(lat: float, lon: float, bearing: float, miles: float) -> tuple[float, float]:
-    """Return the (lat, lon) reached going ``miles`` from a point on a bearing (degrees), on a sphere."""
+    """Return the (lat, lon) ``miles`` away from a point on a bearing (degrees), on a sphere."""
     d = miles / EARTH_RADIUS_MILES
     p1, l1, b = math.radians(lat), math.radians(lon), math.radians(bearing)
     p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
@@ -195,7 +199,7 @@ def fit_view(
     width: int,
     height: int,
 ) -> View:
-    """Choose the view: the search circle, else the points' (and centre's) box plus room for markers."""
+    """Choose the view: the search circle, else the points' (and centre's) box plus marker room."""
     pad = MARKER_R + 8
     if center is not None and radius_miles:
         lat, lon = center
@@ -249,7 +253,7 @@ def _clip_polygon(points: list[tuple[float, float]], box: Box) -> list[tuple[flo
 
 
 def _visible_runs(points: list[tuple[float, float]], box: Box) -> list[list[tuple[float, float]]]:
-    """Split a polyline into runs, leaving out segments that lie wholly beyond one side of the box."""
+    """Split a polyline into runs, leaving out segments wholly beyond one side of the box."""
     runs: list[list[tuple[float, float]]] = []
     codes = [_outcode(x, y, box) for x, y in points]
     current: list[tuple[float, float]] = []
@@ -282,7 +286,7 @@ def _join(numbers: list[str]) -> str:
 
 
 def _path(runs: list[list[tuple[float, float]]], closed: bool) -> str:
-    """Write runs of pixel points as path data: rounded to 0.1 px, relative, dropping sub-pixel steps."""
+    """Write runs of pixels as path data: rounded to 0.1 px, relative, dropping sub-pixel steps."""
     parts: list[str] = []
     for run in runs:
         tenths = [(round(x * 10), round(y * 10)) for x, y in run]
@@ -341,14 +345,15 @@ def _scale_bar(view: View) -> str:
     x0, y = 12.0, view.height - 12.0
     ink = COLOURS["ink"]
     return (
-        f'<g stroke="{ink}" stroke-width="2" fill="none"><path d="M{x0:.1f} {y - 5:.1f}v5h{length:.1f}v-5"/></g>'
-        f'<text x="{x0:.1f}" y="{y - 8:.1f}" font-size="12" fill="{ink}" stroke="#fff" stroke-width="3" '
-        f'paint-order="stroke">{miles:g} mi</text>'
+        f'<g stroke="{ink}" stroke-width="2" fill="none">'
+        f'<path d="M{x0:.1f} {y - 5:.1f}v5h{length:.1f}v-5"/></g>'
+        f'<text x="{x0:.1f}" y="{y - 8:.1f}" font-size="12" fill="{ink}" stroke="#fff" '
+        f'stroke-width="3" paint-order="stroke">{miles:g} mi</text>'
     )
 
 
 def _markers(view: View, points: list[Point]) -> str:
-    """Draw numbered markers for the points inside the view, the first on top, pushed apart where crowded."""
+    """Draw numbered markers for points in the view, the first on top, pushed apart if crowded."""
     inside = []
     for label, lat, lon in points:
         x, y = view.project(_near(lon, view.lon0), lat)
@@ -362,20 +367,21 @@ def _markers(view: View, points: list[Point]) -> str:
     for (label, x, y), (mx, my) in reversed(list(zip(inside, placed))):
         if math.hypot(mx - x, my - y) > 3:  # pushed aside: a line shows where it really is
             leaders.append(
-                f'<path d="M{x:.1f} {y:.1f}L{mx:.1f} {my:.1f}"/><circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>'
+                f'<path d="M{x:.1f} {y:.1f}L{mx:.1f} {my:.1f}"/>'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>'
             )
         size = 11 if len(label) <= 2 else 9
         markers.append(
             f'<g class="marker"><circle cx="{mx:.1f}" cy="{my:.1f}" r="{MARKER_R}"/>'
-            f'<text x="{mx:.1f}" y="{my:.1f}" dy=".35em" font-size="{size}" fill="#fff" stroke="none">'
+            f'<text x="{mx:.1f}" y="{my:.1f}" dy=".35em" font-size="{size}" '
+            'fill="#fff" stroke="none">'
             f"{escape(label)}</text></g>"
         )
     # Leaders go under every marker, so no line crosses a number.
     return (
         f'<g fill="{colour}" stroke="{colour}" stroke-width="1.5">{"".join(leaders)}</g>'
-        f'<g text-anchor="middle" font-weight="700" fill="{colour}" stroke="#fff" stroke-width="1.5">'
-        + "".join(markers)
-        + "</g>"
+        '<g text-anchor="middle" font-weight="700" '
+        f'fill="{colour}" stroke="#fff" stroke-width="1.5">' + "".join(markers) + "</g>"
     )
 
 
@@ -394,7 +400,7 @@ def _radius_circle(view: View, center: tuple[float, float], radius_miles: float)
 
 
 def _outlines(view: View, outlines: Outlines) -> str:
-    """Draw the states that reach into the view (filled land) and, in a close view, the county lines."""
+    """Draw states reaching into the view (filled land) and, in a close view, the county lines."""
     geo_box = view.bounds(CLIP_MARGIN)
     px_box = (-CLIP_MARGIN, -CLIP_MARGIN, view.width + CLIP_MARGIN, view.height + CLIP_MARGIN)
 
@@ -414,8 +420,9 @@ def _outlines(view: View, outlines: Outlines) -> str:
         if d:
             state_paths.append(f'<path data-name={quoteattr(state.name)} d="{d}"/>')
     out = (
-        f'<g class="states" fill="{COLOURS["land"]}" fill-rule="evenodd" stroke="{COLOURS["state"]}" '
-        f'stroke-width="1" stroke-linejoin="round">{"".join(state_paths)}</g>'
+        f'<g class="states" fill="{COLOURS["land"]}" fill-rule="evenodd" '
+        f'stroke="{COLOURS["state"]}" stroke-width="1" stroke-linejoin="round">'
+        f"{''.join(state_paths)}</g>"
     )
     if min(view.width, view.height) / view.px_per_mile >= COUNTY_VIEW_MILES:
         return out
@@ -461,8 +468,8 @@ def render_svg(
 ) -> str:
     """Return an SVG map of the search circle (or the points' area) with numbered result markers.
 
-    ``center`` is (latitude, longitude); ``points`` are (label, latitude, longitude). Points outside the
-    view are left out. Raises ValueError for coordinates or sizes that cannot be drawn.
+    ``center`` is (latitude, longitude); ``points`` are (label, latitude, longitude). Points outside
+    the view are left out. Raises ValueError for coordinates or sizes that cannot be drawn.
     """
     _check(center, radius_miles, points, width, height)
     view = fit_view(center, radius_miles, points, width, height)
@@ -471,8 +478,8 @@ def render_svg(
     noun = "result" if len(points) == 1 else "results"
     title = f"Map of {len(points)} search {noun}" + (f" within {radius:g} miles" if circle else "")
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'font-family="system-ui, sans-serif">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif">',
         f"<title>{escape(title)}</title>",
         f'<rect width="{width}" height="{height}" fill="{COLOURS["background"]}"/>',
         _outlines(view, outlines or load_outlines()),

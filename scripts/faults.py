@@ -3,9 +3,11 @@
     .venv/bin/python scripts/faults.py kill9 [--file PATH] [--trials 10] [--seed N]
     .venv/bin/python scripts/faults.py reindex-load [--requests 2000] [--threads 4] [--min-reindexes 3]
     .venv/bin/python scripts/faults.py corrupt-index
+    .venv/bin/python scripts/faults.py db-down [--seconds 8] [--threads 3]
 
 Each drill builds its own instance in a temporary folder (SQLite file and index folder, passed to the
-app as DATABASE_URL and INDEX_DIR), prints what it measured, and exits 1 if anything was inconsistent.
+app as DATABASE_URL and INDEX_DIR; ``db-down`` starts a PostgreSQL server of its own there, which it
+stops and starts again under load), prints what it measured, and exits 1 if anything was inconsistent.
 Servers listen on a free port between 5200 and 5299.
 """
 
@@ -694,6 +696,159 @@ def cmd_corrupt_index(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+# -- the database goes away under load -------------------------------------------------------------
+def _pg_bin(name: str) -> str:
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if not found:
+        raise SystemExit(f"no PostgreSQL server programs ({name}) under /usr/lib/postgresql")
+    return str(found[-1])
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of the drill's own, in a folder, on a free port: stopped and started at will
+    without touching the server other tests use. As root, it runs as the ``postgres`` user."""
+
+    def __init__(self) -> None:
+        # A folder of its own right under the temporary directory: the server's user must reach it.
+        self.folder = Path(tempfile.mkdtemp(prefix="directory-pg-"))
+        self.data, self.port = self.folder / "pgdata", free_port(5300, 5399)
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            shutil.chown(self.folder, "postgres")
+        self._run(_pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *cmd: str) -> None:
+        subprocess.run([*self.as_user, *cmd], check=True, capture_output=True, cwd=self.folder)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l",
+                  str(self.folder / "server.log"), "-w", "start")
+
+    def stop(self) -> None:
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        """Stop the server if it runs, and delete its folder."""
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+DOWN_URLS = {  # what a visitor asks for, by what it needs
+    "search page": "/search?near=22902&type=outpatient",
+    "search API": "/api/v1/providers?near=Charlottesville,+VA&radius=50",
+    "text search API": "/api/v1/providers?q=region+ten",
+    "home": "/",
+    "guide": "/guides/detox",
+    "provider page": "/providers/{pid}",
+    "provider API": "/api/v1/providers/{pid}",
+}
+NEEDS_DATABASE = {"provider page", "provider API"}
+
+
+def db_down_drill(work: Path, seconds: float = 8.0, threads: int = 3,
+                  echo: Callable[[str], None] = print) -> dict[str, Any]:
+    """Serve an instance on a PostgreSQL server of its own; stop the server under load, then start it.
+    While it is down, searches and pages that need nothing more answer 200 (with a notice), the rest
+    503 with Retry-After, never 500; once it is back, everything answers 200 without a restart."""
+    import requests
+
+    pg = PrivatePostgres()
+    pg.start()
+    inst = Instance(work / "live")
+    inst.env["DATABASE_URL"] = pg.url
+    try:
+        with inst.app():
+            from directory.loader import import_file
+            from directory.search.upkeep import ensure_index
+
+            import_file(SEED_FILE)
+            ensure_index()
+            from directory.db import db
+            from directory.models import Provider
+
+            pid = db.session.scalars(select_public_ids(Provider)).first()
+            db.session.remove()
+            db.engine.dispose()
+        urls = {k: v.format(pid=pid) for k, v in DOWN_URLS.items()}
+        with server(inst, work / "gunicorn.log", {"API_RATE_LIMIT": "100000 per minute"}) as base:
+            phases: dict[str, dict[str, Counter[str]]] = {}
+            retry_after: set[str] = set()
+            notices = 0
+
+            def load(phase: str, until: float) -> None:
+                nonlocal notices
+                counts = phases.setdefault(phase, {k: Counter() for k in urls})
+                session = requests.Session()
+                while time.monotonic() < until:
+                    for kind, url in urls.items():
+                        try:
+                            r = session.get(base + url, timeout=20)
+                        except requests.RequestException as e:
+                            counts[kind][type(e).__name__] += 1
+                            continue
+                        counts[kind][str(r.status_code)] += 1
+                        if r.status_code == 503:
+                            retry_after.add(r.headers.get("Retry-After", ""))
+                        if phase == "down" and r.status_code == 200 and "reconnecting" in r.text:
+                            notices += 1
+
+            def run(phase: str, length: float) -> None:
+                until = time.monotonic() + length
+                workers = [threading.Thread(target=load, args=(phase, until)) for _ in range(threads)]
+                for w in workers:
+                    w.start()
+                for w in workers:
+                    w.join()
+
+            run("before", 2.0)
+            pg.stop()
+            health_down = fetch(base + "/healthz")[0]
+            run("down", seconds)
+            pg.start()
+            time.sleep(1.5)  # workers ask whether the database answers once a second
+            health_back = fetch(base + "/healthz")[0]
+            run("back", 3.0)
+        log = (work / "gunicorn.log").read_text(errors="replace")
+    finally:
+        pg.remove()
+    result = {"phases": {ph: {k: dict(c) for k, c in by.items()} for ph, by in phases.items()},
+              "health_down": health_down, "health_back": health_back, "retry_after": sorted(retry_after),
+              "notices_while_down": notices, "tracebacks": log.count("Traceback")}
+    down = phases["down"]
+    result["ok"] = (
+        all(set(c) == {"200"} for c in phases["before"].values())
+        and all(set(c) == {"200"} for k, c in down.items() if k not in NEEDS_DATABASE)
+        and all(set(c) == {"503"} for k, c in down.items() if k in NEEDS_DATABASE)
+        and all(set(c) == {"200"} for c in phases["back"].values())
+        and health_down == "503" and health_back == "200" and notices > 0
+        # every 503 says when to come back (the API's limiter may name its own, later, window end)
+        and all(v.isdigit() and int(v) >= 30 for v in retry_after) and bool(retry_after)
+    )
+    for phase, by in result["phases"].items():
+        echo(f"  {phase}: " + "; ".join(f"{k} {dict(v)}" for k, v in by.items()))
+    echo(f"  /healthz while down {health_down}, after {health_back}; Retry-After {sorted(retry_after)}; "
+         f"{notices} answers while down carried the notice; {result['tracebacks']} tracebacks logged")
+    return result
+
+
+def select_public_ids(model: Any) -> Any:
+    from sqlalchemy import select
+
+    return select(model.public_id).where(model.status == "active").order_by(model.id)
+
+
+def cmd_db_down(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="faults-db-down-") as tmp:
+        result = db_down_drill(Path(tmp), args.seconds, args.threads)
+    print("PASS" if result["ok"] else "FAIL")
+    return 0 if result["ok"] else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -715,8 +870,12 @@ def main() -> int:
     sub.add_parser(
         "corrupt-index", help="delete or garble the live index: health, searches, ensure_index"
     )
+    d = sub.add_parser("db-down", help="stop PostgreSQL under load, then start it: 200s, 503s, recovery")
+    d.add_argument("--seconds", type=float, default=8.0)
+    d.add_argument("--threads", type=int, default=3)
     args = parser.parse_args()
     return {
+        "db-down": cmd_db_down,
         "kill9": cmd_kill9,
         "reindex-load": cmd_reindex_load,
         "corrupt-index": cmd_corrupt_index,

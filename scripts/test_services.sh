@@ -44,6 +44,12 @@ else
   db_url="postgresql+psycopg://directory_test:directory_test@127.0.0.1:5432/directory_test"
 fi
 
+# The drill that stops a database under load starts a server of its own: it needs the server programs.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "Installing Debian's PostgreSQL server programs for the database fault drill…"
+  apt_install postgresql
+fi
+
 cat > .test-env <<ENV
 export TEST_DATABASE_URL='$db_url'
 export CHROMIUM_PATH='$(command -v chromium)'

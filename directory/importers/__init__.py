@@ -1,8 +1,8 @@
 """A registry of small parsers, one per source format, all yielding the same raw rows.
 
 Each format module defines ``NAME``, ``sniff(path, head) -> bool`` (is this file mine?) and
-``parse(path, options) -> Iterator[RawRow]``, and may say ``SERVICE_DETAIL = "full"`` when its rows list
-every service a place reports (the default is "partial"; a parser may set it per row, and the
+``parse(path, options) -> Iterator[RawRow]``, and may say ``SERVICE_DETAIL = "full"`` when its rows
+list every service a place reports (the default is "partial"; a parser may set it per row, and the
 ``service_detail`` option overrides both). Adding a format is one new module listed in ``FORMATS``.
 """
 
@@ -69,8 +69,8 @@ def parse(
 
 
 def _with_detail(module: ModuleType, rows: Iterator[RawRow], override: str) -> Iterator[RawRow]:
-    """Say on every row how complete its service list is: the option, else the row's own word, else the
-    format's."""
+    """Say on every row how complete its service list is: the option, else the row's own
+    word, else the format's."""
     default = getattr(module, "SERVICE_DETAIL", "partial")
     for raw in rows:
         if override:

@@ -1,11 +1,12 @@
-"""California DHCS licensed and certified substance-use facilities, as the state's open-data API returns
-them: ``{record_count, records: [{Facility_Name, Program_Code, Type_of_Application, …}]}``.
+"""California DHCS licensed and certified substance-use facilities, as the state's open-data API
+returns them: ``{record_count, records: [{Facility_Name, Program_Code, Type_of_Application, …}]}``.
 
 ``Program_Code`` names the setting and who licenses the building: ``RES`` residential (licensed by
-DHCS), ``NON`` non-residential (outpatient), ``DSS`` a program in a home licensed by the Department of
-Social Services (group homes, most for young people), ``DPH`` a chemical dependency recovery hospital
-licensed by the Department of Public Health; ``-DETOX`` adds withdrawal management in that setting.
-The list says nothing of medication, payment or languages, so its services are partial detail.
+DHCS), ``NON`` non-residential (outpatient), ``DSS`` a program in a home licensed by the
+Department of Social Services (group homes, most for young people), ``DPH`` a chemical dependency
+recovery hospital licensed by the Department of Public Health; ``-DETOX`` adds withdrawal
+management in that setting. The list says nothing of medication, payment or languages, so its
+services are partial detail.
 """
 
 from __future__ import annotations

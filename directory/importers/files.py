@@ -1,4 +1,4 @@
-"""Read CSV and JSON files defensively, with line numbers, turning every failure into ImportRefused."""
+"""Read CSV and JSON defensively, with line numbers, turning every failure into ImportRefused."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from typing import Any
 from ..errors import ImportRefused
 
 MAX_FIELD = 100_000  # characters in one CSV cell; longer cells refuse the file at that line
-MAX_LINE = 1_000_000  # characters in one physical line (a 100 MB line of short cells is not a provider list)
+# Characters in one physical line (a 100 MB line of short cells is not a provider list).
+MAX_LINE = 1_000_000
 MAX_COLUMNS = 2_000  # columns in a CSV header (the widest SAMHSA export has about 200)
 
 
@@ -54,7 +55,10 @@ def _looks_utf16(head: bytes) -> bool:
 
 
 def _bad_byte_line(path: Path) -> int:
-    """Return the line of the first byte that is not UTF-8 (the text reader decodes ahead of the rows)."""
+    """Return the line of the first byte that is not UTF-8.
+
+    Read from the bytes, since the text reader decodes ahead of the rows.
+    """
     data = path.read_bytes()
     data = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
     try:
@@ -189,8 +193,9 @@ def load_json(path: Path) -> Any:
 
 
 def json_records(path: Path, key: str, what: str) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    """Yield (line, record) for each item of the list at ``key`` of a JSON object (``what`` names the
-    format in the refusal); an item that is not an object comes as None, for the caller to reject."""
+    """Yield (line, record) for each item of the list at ``key`` of a JSON object
+    (``what`` names the format in the refusal); an item that is not an object comes as
+    None, for the caller to reject."""
     doc = load_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get(key), list):
         raise ImportRefused(str(path), 1, f"expected an object with a '{key}' list ({what})")

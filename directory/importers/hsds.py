@@ -1,10 +1,10 @@
-"""Open Referral HSDS 3.0: JSON records (services, organizations, pages of them) or the CSV data package.
+"""Open Referral HSDS 3.0: JSON (services, organizations, pages of them) or the CSV data package.
 
 Each service at a location becomes one provider record: the service's name, the location's physical
 address and coordinates, the phones of service, location and organization, and its codes from
-attributes whose taxonomy term is a SAMHSA code (as this project exports them) or a known service name.
-This project's own treatment terms (``treatment-finder``) are derived from the codes, so they are read
-only when a service carries no SAMHSA code; the address's ``region`` is the county.
+attributes whose taxonomy term is a SAMHSA code (as this project exports them) or a known service
+name. This project's own treatment terms (``treatment-finder``) are derived from the codes, so they
+are read only when a service carries no SAMHSA code; the address's ``region`` is the county.
 """
 
 from __future__ import annotations
@@ -82,7 +82,10 @@ def _from_json(path: Path) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]
 
 
 def _expand(line: int, item: Any) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
-    """Yield (line, service, organization) for a service, an organization with services, or a location."""
+    """Yield (line, service, organization) for each service in one JSON item.
+
+    The item is a service, an organization with services, or a location.
+    """
     if not isinstance(item, dict):
         yield line, {}, {}
     elif (
@@ -171,7 +174,7 @@ def _fields(
 
 
 def _from_package(folder: Path) -> Iterator[tuple[int, dict[str, Any], dict[str, Any]]]:
-    """Rebuild nested HSDS objects from the CSV tables, keeping each service's line in services.csv."""
+    """Rebuild nested HSDS objects from the CSV tables, keeping each service's services.csv line."""
     tables: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for name in PACKAGE_TABLES:
         p = folder / f"{name}.csv"

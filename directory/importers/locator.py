@@ -2,10 +2,10 @@
 
 The download has four kinds of row (``type_facility``), and their code columns do not mean the same:
 
-- ``SU`` (substance use) and ``MH`` (mental health) facilities: one flag column per service code, set
-  where the facility reports the service. These are full service detail: a blank flag is a "no".
-- ``OTP`` (opioid treatment programs): every flag is set wholesale, so the flags say nothing; the row
-  tells us only that the place is a certified opioid treatment program.
+- ``SU`` (substance use) and ``MH`` (mental health) facilities: one flag column per service code,
+  set where the facility reports the service. These are full service detail: a blank flag is a "no".
+- ``OTP`` (opioid treatment programs): every flag is set wholesale, so the flags say nothing; the
+  row tells us only that the place is a certified opioid treatment program.
 - ``BUPREN``: buprenorphine practitioners, who are people, not facilities; skipped.
 """
 
@@ -51,7 +51,7 @@ def code_columns(header: list[str]) -> list[str]:
 def locator_row(
     row: dict[str, Any], columns: list[str], options: dict[str, Any]
 ) -> tuple[dict[str, Any], str]:
-    """Raw fields for one download row and, for rows that are not facilities, why they are skipped."""
+    """Raw fields for one download row and, for a row that is not a facility, why it is skipped."""
     kinds = [k.strip().upper() for k in str(row.get("type_facility") or "").split(",") if k.strip()]
     if "BUPREN" in kinds:
         return {}, SKIP_BUPREN

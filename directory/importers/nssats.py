@@ -1,4 +1,7 @@
-"""N-SSATS National Directory CSV: ``Name1..3, Address1..3, City, State, ZIP_Code, Contact, Keys, ID, …``."""
+"""N-SSATS National Directory CSV.
+
+Columns: ``Name1..3, Address1..3, City, State, ZIP_Code, Contact, Keys, ID, …``.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The one record type every parser produces, and the validation that turns raw fields into it.
 
-A parser yields ``RawRow(line, fields)`` where ``fields`` uses the names below with raw values as the
-file has them; ``validate`` normalises them and returns the record plus anything worth reporting.
+A parser yields ``RawRow(line, fields)`` where ``fields`` uses the names below with raw values as
+the file has them; ``validate`` normalises them and returns the record plus anything worth
+reporting.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import normalize as n
 from ..geocode import gazetteer
@@ -126,116 +127,50 @@ def derived_key(name: str, name2: str, street: str, city: str, state: str, zip_c
     return "k:" + hashlib.sha1(raw.encode()).hexdigest()[:20]
 
 
+class _Report:
+    """The problems found in one row, in the order found."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        self.problems: list[Problem] = []
+
+    def __call__(self, field_name: str, reason: str, severity: str = "error") -> None:
+        """Record one problem with a field of this row."""
+        self.problems.append(Problem(self.line, field_name, reason, severity))
+
+    def about(self, field_name: str) -> bool:
+        """Tell whether any problem concerns the field."""
+        return any(p.field == field_name for p in self.problems)
+
+    def rejected(self) -> bool:
+        """Tell whether any problem is an error."""
+        return any(p.severity == "error" for p in self.problems)
+
+
+class _Located(NamedTuple):
+    latitude: float
+    longitude: float
+    precision: str  # exact, or the gazetteer's precision (zip, city, …)
+    state: str  # the row's state, or the one the gazetteer placed it in
+
+
 def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Problem]]:
     """Normalise one raw row; return the record (None when rejected) and the problems found."""
-    f = row.fields
-    problems: list[Problem] = []
+    report = _Report(row.line)
+    f = _blank_non_scalars(row.fields, report)
+    values = _text_values(f, report)
+    state, zip_code = _state_and_zip(f, report)
+    located = _location(f, zip_code, values["city"], state, report)
+    phones = _phones(f.get("phones") or [], report)
+    site = _website(f, report)
+    codes = _codes(f, tax, report)
+    detail = _service_detail(f, report)
 
-    def problem(field_name: str, reason: str, severity: str = "error") -> None:
-        problems.append(Problem(row.line, field_name, reason, severity))
-
-    for key in SCALAR_FIELDS:
-        if isinstance(
-            f.get(key), (dict, list)
-        ):  # JSON with wrong types: its text would be "{'a': 1}"
-            problem(
-                key,
-                f"expected a single value, got a JSON {'object' if isinstance(f[key], dict) else 'list'}",
-            )
-            f = {**f, key: ""}
-
-    values: dict[str, str] = {}
-    for key in ("name", "name2", "street", "street2", "city", "county"):
-        value = n.text(f.get(key))
-        if len(value) > MAX_LENGTH[key]:
-            problem(key, f"longer than {MAX_LENGTH[key]} characters ({len(value)})")
-        elif value and n.looks_like_formula(value):
-            problem(
-                key,
-                "starts like a spreadsheet formula (=, +, -, @); refused to protect anyone opening an export",
-            )
-        values[key] = value
-    if not values["name"] and not any(p.field == "name" for p in problems):
-        problem("name", "missing: every provider needs a name")
-
-    state_raw = n.text(f.get("state"))
-    state = n.state_code(state_raw)
-    if state_raw and not state:
-        problem("state", f"unknown state or territory {state_raw[:40]!r}")
-    zip_raw = n.text(f.get("zip"))
-    zip_code = n.zip5(zip_raw)
-    if zip_raw and not zip_code:
-        problem("zip", f"not a ZIP code: {zip_raw[:20]!r}; ignored", "warning")
-
-    lat, lon = n.coordinate(f.get("latitude")), n.coordinate(f.get("longitude"))
-    precision = "exact"
-    if lat is not None and lon is not None and not n.in_us(lat, lon):
-        if n.in_us(lon, lat):
-            problem("latitude", "latitude and longitude were swapped; swapped back", "warning")
-            lat, lon = lon, lat
-        else:
-            problem(
-                "latitude",
-                f"({lat}, {lon}) is not in the US; placed by ZIP or city instead",
-                "warning",
-            )
-            lat = lon = None
-    elif (lat is None) != (lon is None) or (n.text(f.get("latitude")) and lat is None):
-        problem(
-            "latitude",
-            "coordinates missing or unreadable; placed by ZIP or city instead",
-            "warning",
-        )
-        lat = lon = None
-    if lat is None or lon is None:
-        place = gazetteer().zip_place(zip_code) if zip_code else None
-        if place is None and values["city"] and state:
-            place = gazetteer().city_place(values["city"], state)
-        if place is None:
-            problem(
-                "latitude", "no location: needs coordinates, a known ZIP, or a known city and state"
-            )
-        else:
-            lat, lon, precision = place.latitude, place.longitude, place.precision
-            if not state:
-                state = place.state
-
-    phones: list[dict[str, str]] = []
-    for raw_phone in f.get("phones") or []:
-        if not n.text(raw_phone):
-            continue
-        parsed = n.phones(raw_phone)
-        if parsed is None:
-            problem(
-                "phone", f"not a US phone number: {n.text(raw_phone)[:30]!r}; dropped", "warning"
-            )
-            continue
-        phones += [p for p in parsed if p not in phones]
-
-    site = n.website(f.get("website"))
-    if site is None:
-        problem(
-            "website",
-            f"not a usable web address: {n.text(f.get('website'))[:60]!r}; dropped",
-            "warning",
-        )
-        site = ""
-    elif len(site) > MAX_LENGTH["website"]:
-        problem("website", "longer than 500 characters; dropped", "warning")
-        site = ""
-
-    codes = _codes(f, tax, problem)
-    detail = n.text(f.get("service_detail")) or "partial"
-    if detail not in SERVICE_DETAIL:
-        problem(
-            "service_detail", f"must be one of {', '.join(SERVICE_DETAIL)}, not {detail[:20]!r}"
-        )
-
-    if any(p.severity == "error" for p in problems):
-        return None, problems
+    if located is None or report.rejected():
+        return None, report.problems
     record_id = n.text(f.get("record_id"))
     key = record_id or derived_key(
-        values["name"], values["name2"], values["street"], values["city"], state, zip_code
+        values["name"], values["name2"], values["street"], values["city"], located.state, zip_code
     )
     record = ProviderRecord(
         record_key=key[:200],
@@ -244,12 +179,12 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
         street=values["street"],
         street2=values["street2"],
         city=values["city"],
-        state=state,
+        state=located.state,
         zip=zip_code,
         county=values["county"],
-        latitude=round(float(lat), 6),
-        longitude=round(float(lon), 6),
-        geo_precision=precision,  # type: ignore[arg-type]
+        latitude=round(float(located.latitude), 6),
+        longitude=round(float(located.longitude), 6),
+        geo_precision=located.precision,
         phones=phones,
         website=site,
         codes=sorted(codes),
@@ -258,10 +193,134 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
         licences=list(f.get("licences") or []),
         line=row.line,
     )
-    return record, problems
+    return record, report.problems
 
 
-def _codes(f: dict[str, Any], tax: Taxonomy, problem: Any) -> set[str]:
+def _blank_non_scalars(f: dict[str, Any], report: _Report) -> dict[str, Any]:
+    """Blank each single-value field that holds a JSON object or list, reporting it."""
+    for key in SCALAR_FIELDS:
+        # JSON with wrong types: its text would be "{'a': 1}"
+        if isinstance(f.get(key), (dict, list)):
+            kind = "object" if isinstance(f[key], dict) else "list"
+            report(key, f"expected a single value, got a JSON {kind}")
+            f = {**f, key: ""}
+    return f
+
+
+def _text_values(f: dict[str, Any], report: _Report) -> dict[str, str]:
+    """Read the free-text fields, refusing over-long values, formulas and a missing name."""
+    values: dict[str, str] = {}
+    for key in ("name", "name2", "street", "street2", "city", "county"):
+        value = n.text(f.get(key))
+        if len(value) > MAX_LENGTH[key]:
+            report(key, f"longer than {MAX_LENGTH[key]} characters ({len(value)})")
+        elif value and n.looks_like_formula(value):
+            report(
+                key,
+                "starts like a spreadsheet formula (=, +, -, @); "
+                "refused to protect anyone opening an export",
+            )
+        values[key] = value
+    if not values["name"] and not report.about("name"):
+        report("name", "missing: every provider needs a name")
+    return values
+
+
+def _state_and_zip(f: dict[str, Any], report: _Report) -> tuple[str, str]:
+    """Read the state code (refusing unknown ones) and the ZIP (ignoring unreadable ones)."""
+    state_raw = n.text(f.get("state"))
+    state = n.state_code(state_raw)
+    if state_raw and not state:
+        report("state", f"unknown state or territory {state_raw[:40]!r}")
+    zip_raw = n.text(f.get("zip"))
+    zip_code = n.zip5(zip_raw)
+    if zip_raw and not zip_code:
+        report("zip", f"not a ZIP code: {zip_raw[:20]!r}; ignored", "warning")
+    return state, zip_code
+
+
+def _location(
+    f: dict[str, Any], zip_code: str, city: str, state: str, report: _Report
+) -> _Located | None:
+    """Place the row by its coordinates, else its ZIP, else its city; None when nothing works."""
+    coordinates = _coordinates(f, report)
+    if coordinates is not None:
+        return _Located(*coordinates, "exact", state)
+    place = gazetteer().zip_place(zip_code) if zip_code else None
+    if place is None and city and state:
+        place = gazetteer().city_place(city, state)
+    if place is None:
+        report("latitude", "no location: needs coordinates, a known ZIP, or a known city and state")
+        return None
+    return _Located(place.latitude, place.longitude, place.precision, state or place.state)
+
+
+def _coordinates(f: dict[str, Any], report: _Report) -> tuple[float, float] | None:
+    """Read coordinates in the US, swapping reversed ones back; None when missing or unusable."""
+    lat, lon = n.coordinate(f.get("latitude")), n.coordinate(f.get("longitude"))
+    if lat is not None and lon is not None and not n.in_us(lat, lon):
+        if n.in_us(lon, lat):
+            report("latitude", "latitude and longitude were swapped; swapped back", "warning")
+            return lon, lat
+        report(
+            "latitude",
+            f"({lat}, {lon}) is not in the US; placed by ZIP or city instead",
+            "warning",
+        )
+        return None
+    if (lat is None) != (lon is None) or (n.text(f.get("latitude")) and lat is None):
+        report(
+            "latitude",
+            "coordinates missing or unreadable; placed by ZIP or city instead",
+            "warning",
+        )
+        return None
+    if lat is None or lon is None:
+        return None
+    return lat, lon
+
+
+def _phones(raw_phones: Iterable[Any], report: _Report) -> list[dict[str, str]]:
+    """Parse the phone numbers without repeats, dropping any that are not US numbers."""
+    phones: list[dict[str, str]] = []
+    for raw_phone in raw_phones:
+        if not n.text(raw_phone):
+            continue
+        parsed = n.phones(raw_phone)
+        if parsed is None:
+            report(
+                "phone", f"not a US phone number: {n.text(raw_phone)[:30]!r}; dropped", "warning"
+            )
+            continue
+        phones += [p for p in parsed if p not in phones]
+    return phones
+
+
+def _website(f: dict[str, Any], report: _Report) -> str:
+    """Read the web address, dropping one that is unusable or too long."""
+    site = n.website(f.get("website"))
+    if site is None:
+        report(
+            "website",
+            f"not a usable web address: {n.text(f.get('website'))[:60]!r}; dropped",
+            "warning",
+        )
+        return ""
+    if len(site) > MAX_LENGTH["website"]:
+        report("website", "longer than 500 characters; dropped", "warning")
+        return ""
+    return site
+
+
+def _service_detail(f: dict[str, Any], report: _Report) -> str:
+    """Read how fully the row lists its services, refusing values other than full or partial."""
+    detail = n.text(f.get("service_detail")) or "partial"
+    if detail not in SERVICE_DETAIL:
+        report("service_detail", f"must be one of {', '.join(SERVICE_DETAIL)}, not {detail[:20]!r}")
+    return detail
+
+
+def _codes(f: dict[str, Any], tax: Taxonomy, problem: _Report) -> set[str]:
     """Service codes from a row's codes and service names (unknown names are warned about)."""
     codes = {
         str(c).strip().upper()

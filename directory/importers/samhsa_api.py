@@ -1,4 +1,7 @@
-"""SAMHSA locator API JSON: ``{rows: [{frid, name1, …, services: [{f1, f2, f3: "a; b"}]}]}``; f3 holds names."""
+"""SAMHSA locator API JSON: ``{rows: [{frid, name1, …, services: [{f1, f2, f3: "a; b"}]}]}``.
+
+f3 holds names.
+"""
 
 from __future__ import annotations
 

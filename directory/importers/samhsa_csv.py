@@ -1,4 +1,4 @@
-"""SAMHSA locator download CSV: ``name1 … type_facility`` then one lowercase flag column per service code."""
+"""SAMHSA locator download CSV: ``name1 … type_facility`` then a lowercase flag column per code."""
 
 from __future__ import annotations
 

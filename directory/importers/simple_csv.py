@@ -1,4 +1,7 @@
-"""The project's own simple CSV (see ``data/templates/providers-template.csv``); tags as words or codes."""
+"""The project's own simple CSV; tags as words or codes.
+
+See ``data/templates/providers-template.csv``.
+"""
 
 from __future__ import annotations
 

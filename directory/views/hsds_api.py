@@ -86,7 +86,7 @@ def _static_page(items: list[dict[str, Any]], args: Mapping[str, Any]) -> dict[s
     return _page(items[start : start + q.per_page], len(items), q)
 
 
-# Providers by HSDS id ------------------------------------------------------------------------------
+# Providers by HSDS id -----------------------------------------------------------------------------
 
 
 def _hsds_ids(snap: Snapshot) -> dict[str, tuple[str, str]]:
@@ -99,7 +99,7 @@ def _hsds_ids(snap: Snapshot) -> dict[str, tuple[str, str]]:
 
 
 def _provider(kind: str, hsds_id: str, parameter: str = "id") -> Provider | None:
-    """The active provider whose ``kind`` object has this id; None if there is none; 400 if not a UUID."""
+    """The active provider whose ``kind`` object has this id; None if none; 400 if not a UUID."""
     try:
         key = str(uuid.UUID(hsds_id))
     except ValueError:
@@ -124,7 +124,7 @@ def _provider_or_404(kind: str, hsds_id: str) -> Provider:
     return p
 
 
-# Searching -----------------------------------------------------------------------------------------
+# Searching ----------------------------------------------------------------------------------------
 
 
 def _term(value: str) -> hsds.Term:
@@ -142,7 +142,10 @@ def _term(value: str) -> hsds.Term:
 
 
 def _filters(args: Any) -> dict[str, tuple[str, ...]]:
-    """Turn ``taxonomy_term_id`` (repeatable: OR within a group, AND across groups) into search filters."""
+    """Turn ``taxonomy_term_id`` into search filters.
+
+    The parameter repeats: OR within a group, AND across groups.
+    """
     tax = _tax()
     wanted = [v for v in args.getlist("taxonomy_term_id") if v.strip()]
     taxonomy = (args.get("taxonomy_id") or "").strip()
@@ -184,9 +187,9 @@ def _filters(args: Any) -> dict[str, tuple[str, ...]]:
 
 
 def _query(args: Any) -> SearchQuery:
-    """The list parameters as one search, read by the same parser as ``/api/v1`` (its 400s name the HSDS
-    parameters): ``search``, ``postcode`` with ``proximity`` (metres), or lat/lon with ``radius`` (miles),
-    and taxonomy terms as filters."""
+    """The list parameters as one search, read by the same parser as ``/api/v1`` (its 400s name the
+    HSDS parameters): ``search``, ``postcode`` with ``proximity`` (metres), or lat/lon with
+    ``radius`` (miles), and taxonomy terms as filters."""
     q = parse_query(args, _tax(), current_app.config, names={"q": "search", "near": "postcode"})
     if q.near and not POSTCODE.match(q.near):
         raise DirectoryError("'postcode' must be a 5-digit ZIP code.", 400, "postcode")
@@ -209,7 +212,7 @@ def _query(args: Any) -> SearchQuery:
 
 
 def _search(args: Any) -> tuple[list[Provider], int, SearchQuery]:
-    """Run the search the list parameters ask for; return the page's providers, the total and the query."""
+    """Run the search the list parameters ask for; return the page's providers, total and query."""
     _check_format(args)
     organization = str(args.get("organization_id") or "").strip()
     if organization:
@@ -243,7 +246,7 @@ def _provider_page(render: Callable[[Provider], dict[str, Any]]) -> Any:
     return json_response(_page([render(p) for p in providers], total, q))
 
 
-# Endpoints -----------------------------------------------------------------------------------------
+# Endpoints ----------------------------------------------------------------------------------------
 
 
 @bp.get("/")
