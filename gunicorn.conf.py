@@ -18,8 +18,9 @@ accesslog = None
 
 
 class PrivateLogger(Logger):
-    """gunicorn's own access line would hold the query string, so it is never built, whatever the
-    other settings say (with a ``logconfig_dict`` gunicorn would otherwise build it for every request)."""
+    """gunicorn's own access line would hold the query string, so it is never built,
+    whatever the other settings say (with a ``logconfig_dict`` gunicorn would otherwise
+    build it for every request)."""
 
     @property
     def access_log_enabled(self) -> bool:
@@ -57,7 +58,7 @@ logconfig_dict = {
 
 
 def on_starting(server):  # type: ignore[no-untyped-def]
-    """Once, before workers fork: migrate the database and rebuild the index if it is missing or stale."""
+    """Once, before workers fork: migrate the database and rebuild the index if missing or stale."""
     from directory import create_app
     from directory.search.upkeep import ensure_index
 
@@ -75,7 +76,7 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
 
     with worker.wsgi.test_request_context("/"):
         warm_up()
-    # What was just loaded (gazetteer, catalog, index readers: about 390,000 objects) lives as long as
-    # the worker. Left to the collector, every full collection would walk all of it, a 230 ms stall for
-    # whoever is waiting; frozen, a full collection takes well under a millisecond.
+    # What was just loaded (gazetteer, catalog, index readers: about 390,000 objects) lives as long
+    # as the worker. Left to the collector, every full collection would walk all of it, a 230 ms
+    # stall for whoever is waiting; frozen, a full collection takes well under a millisecond.
     gc.freeze()

@@ -1,4 +1,7 @@
-"""The bundled real data (``data/bundle.toml``): what `make run` imports on an instance's first start."""
+"""The bundled real data (``data/bundle.toml``).
+
+It is what `make run` imports on an instance's first start.
+"""
 
 from __future__ import annotations
 

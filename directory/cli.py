@@ -1,4 +1,7 @@
-"""Admin commands (``flask --app wsgi directory …`` and ``scripts/*.py``): thin shells over plain functions."""
+"""Admin commands: thin shells over plain functions.
+
+Run as ``flask --app wsgi directory …`` and by ``scripts/*.py``.
+"""
 
 from __future__ import annotations
 
@@ -64,7 +67,7 @@ def print_summary(report: ImportReport) -> None:
     click.echo(f"  took {report.seconds:.1f} s")
 
 
-# -- commands ----------------------------------------------------------------------------------------
+# -- commands --------------------------------------------------------------------------------------
 @group.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -200,8 +203,8 @@ def stats_command(as_json: bool) -> None:
         + ", ".join(f"{k} {v:,}" for k, v in sv["by_type"].items())
     )
     click.echo(
-        f"detox within 25 miles: {sv['cities_with_detox_within_25_miles']} of the {sv['largest_cities']} largest "
-        f"US cities"
+        f"detox within 25 miles: {sv['cities_with_detox_within_25_miles']} of the "
+        f"{sv['largest_cities']} largest US cities"
         + (
             f" (not: {'; '.join(sv['cities_without_detox_within_25_miles'])})"
             if sv["cities_without_detox_within_25_miles"]
@@ -253,7 +256,8 @@ def reports_command(show_all: bool, close_id: int | None) -> None:
     rows = db.session.execute(q).all()
     for r, p in rows:
         click.echo(
-            f"#{r.id} {r.created_at:%Y-%m-%d %H:%M} [{r.status}] {p.public_id} {p.name} — {r.kind}: {r.message}"
+            f"#{r.id} {r.created_at:%Y-%m-%d %H:%M} [{r.status}] {p.public_id} {p.name} "
+            f"— {r.kind}: {r.message}"
         )
     click.echo(f"{len(rows)} report(s)")
 

@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 
 class DirectoryError(Exception):
-    """An error a client caused or should see: a message, an HTTP status, and the parameter at fault."""
+    """An error a client caused or should see: message, HTTP status, and the parameter at fault."""
 
     def __init__(
         self,

@@ -17,7 +17,7 @@ def _cell(value: str) -> str:
 
 
 def export_csv(out: Path) -> int:
-    """Write every active provider in the simple CSV format the importer reads back; return the count."""
+    """Write every active provider in the simple CSV the importer reads back; return the count."""
     n = 0
     with out.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)

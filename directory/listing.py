@@ -1,9 +1,9 @@
 """A provider as a search result shows it: an immutable snapshot, made once per data version.
 
-Search results, the JSON API and the "nearby" list need the same few fields of each provider, already
-shaped for display (address line, type labels, tag keys). Every snapshot holds the listing of every
-active provider, read in one query, so a search reads nothing from the database (and keeps answering
-when the database is away). Fields are strings, numbers and tuples.
+Search results, the JSON API and the "nearby" list need the same few fields of each provider,
+already shaped for display (address line, type labels, tag keys). Every snapshot holds the listing
+of every active provider, read in one query, so a search reads nothing from the database (and keeps
+answering when the database is away). Fields are strings, numbers and tuples.
 """
 
 from __future__ import annotations

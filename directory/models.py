@@ -163,7 +163,7 @@ def bump_data_version() -> int:
 
 
 def iter_active(batch: int = 2000) -> Iterator[Provider]:
-    """Yield every active provider, in primary-key order, a batch at a time (forgotten after each)."""
+    """Yield each active provider in primary-key order, a batch at a time (forgotten after each)."""
     last = 0
     while True:
         rows = db.session.scalars(

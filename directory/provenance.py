@@ -41,7 +41,10 @@ class Contribution:
 
 
 def date_key(as_of: str) -> str:
-    """Sort key for source dates of different precision ('2015' < '2015-06' < '2016'); unknown is oldest."""
+    """Sort key for source dates of different precision; unknown is oldest.
+
+    '2015' < '2015-06' < '2016'.
+    """
     return as_of or "0000"
 
 
@@ -84,10 +87,10 @@ CONTACT_FIELDS = ("name", "name2", "street", "street2", "city", "state", "zip", 
 def contact_sources(
     records: Iterable[SourceRecord], precision_rank: dict[str, int]
 ) -> tuple[SourceRecord | None, dict[str, SourceRecord], list[SourceRecord]]:
-    """Where a provider's contact details come from: the record giving its location, the record giving
-    each name and address field and the website, and the records whose phones it lists. Enrichment
-    records never change a name or an address; they give a phone or a website only where the provider's
-    own listings have none."""
+    """Where a provider's contact details come from: the record giving its location, the record
+    giving each name and address field and the website, and the records whose phones it lists.
+    Enrichment records never change a name or an address; they give a phone or a website only where
+    the provider's own listings have none."""
     order = ranked(records, precision_rank)
     own = [r for r in order if r.data.get("role") != "enrich"]
     by_field: dict[str, SourceRecord] = {}
@@ -117,8 +120,8 @@ PROVIDER_FIELDS = (
 
 def provider_fields(records: Iterable[SourceRecord]) -> dict[str, Any] | None:
     """A provider's fields as its active records give them (None when no listing of its own is left:
-    enrichment alone does not keep a place listed): its own listings' best location and details, gaps
-    filled, and the services the newest full answer gives."""
+    enrichment alone does not keep a place listed): its own listings' best location and details,
+    gaps filled, and the services the newest full answer gives."""
     sources = [r for r in records if r.status == "active"]
     located, by_field, phone_sources = contact_sources(sources, PRECISION_RANK)
     if located is None:

@@ -1,4 +1,4 @@
-"""What the data holds: counts by tag, state and source, and how far the type-of-care filters reach."""
+"""What the data holds: counts by tag, state and source; how far the type-of-care filters reach."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ The output keeps the TopoJSON idea (shared arcs, quantized and delta-encoded) in
     {"about": "...", "transform": {"scale": [sx, sy], "translate": [tx, ty]},
      "arcs": [[x0, y0, dx1, dy1, dx2, dy2, ...], ...],   # quantized, first point absolute
      "states": [{"id": "08", "name": "Colorado", "rings": [[arc, ~arc, ...], ...]}, ...],
-     "county_arcs": [i, ...]}                            # arcs on county lines that are no state line
+     "county_arcs": [i, ...]}                            # arcs on county lines, not on state lines
 
 A ring's ``~i`` (``-i - 1``) means arc ``i`` reversed. Alaska's islands west of 180° are moved to
 longitudes below -180 so that the state is one piece on an unwrapped map.
@@ -30,8 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "data" / "geo" / "us-outlines.json"
 ALASKA = "02"
 ABOUT = (
-    "US state and county outlines: US Census Bureau cartographic boundary files (2017), simplified by "
-    "the npm package us-atlas@3.0.1 (ISC licence), counties-10m.json; see data/geo/README.md"
+    "US state and county outlines: US Census Bureau cartographic boundary files (2017), "
+    "simplified by the npm package us-atlas@3.0.1 (ISC licence), counties-10m.json; "
+    "see data/geo/README.md"
 )
 
 
@@ -78,7 +79,8 @@ def build(topology: dict[str, Any]) -> dict[str, Any]:
     west, south, east, north = topology["bbox"]
     if not (-180.5 <= west <= east <= 180.5 and -90 <= south <= north <= 90):
         raise ValueError(
-            "this topology is projected (an *-albers-* file?): use the unprojected counties-10m.json"
+            "this topology is projected (an *-albers-* file?): "
+            "use the unprojected counties-10m.json"
         )
     (sx, _sy), (tx, _ty) = topology["transform"]["scale"], topology["transform"]["translate"]
     arcs = decode_arcs(topology["arcs"])

@@ -1,4 +1,7 @@
-"""Same as `flask --app wsgi directory export …`; run `python scripts/export_providers.py --help`."""
+"""Same as `flask --app wsgi directory export …`.
+
+Run `python scripts/export_providers.py --help` for its options.
+"""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
     .venv/bin/python scripts/extract_code_dictionary.py data/samhsa/locator-export-2023-texas.xlsx \
         data/samhsa/service-code-reference-2023.csv
 
-The taxonomy reads the CSV (reading a workbook at every start would cost time); a test checks that the
-CSV is exactly what the workbooks hold.
+The taxonomy reads the CSV (reading a workbook at every start would cost time); a test checks that
+the CSV is exactly what the workbooks hold.
 """
 
 from __future__ import annotations

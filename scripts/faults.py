@@ -715,7 +715,9 @@ class PrivatePostgres:
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_user:
             shutil.chown(self.folder, "postgres")
-        self._run(_pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        self._run(
+            _pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8"
+        )
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *cmd: str) -> None:
@@ -723,8 +725,17 @@ class PrivatePostgres:
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l",
-                  str(self.folder / "server.log"), "-w", "start")
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.folder / "server.log"),
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
@@ -750,8 +761,9 @@ DOWN_URLS = {  # what a visitor asks for, by what it needs
 NEEDS_DATABASE = {"provider page", "provider API"}
 
 
-def db_down_drill(work: Path, seconds: float = 8.0, threads: int = 3,
-                  echo: Callable[[str], None] = print) -> dict[str, Any]:
+def db_down_drill(
+    work: Path, seconds: float = 8.0, threads: int = 3, echo: Callable[[str], None] = print
+) -> dict[str, Any]:
     """Serve an instance on a PostgreSQL server of its own; stop the server under load, then start it.
     While it is down, searches and pages that need nothing more answer 200 (with a notice), the rest
     503 with Retry-After, never 500; once it is back, everything answers 200 without a restart."""
@@ -799,7 +811,9 @@ def db_down_drill(work: Path, seconds: float = 8.0, threads: int = 3,
 
             def run(phase: str, length: float) -> None:
                 until = time.monotonic() + length
-                workers = [threading.Thread(target=load, args=(phase, until)) for _ in range(threads)]
+                workers = [
+                    threading.Thread(target=load, args=(phase, until)) for _ in range(threads)
+                ]
                 for w in workers:
                     w.start()
                 for w in workers:
@@ -816,23 +830,33 @@ def db_down_drill(work: Path, seconds: float = 8.0, threads: int = 3,
         log = (work / "gunicorn.log").read_text(errors="replace")
     finally:
         pg.remove()
-    result = {"phases": {ph: {k: dict(c) for k, c in by.items()} for ph, by in phases.items()},
-              "health_down": health_down, "health_back": health_back, "retry_after": sorted(retry_after),
-              "notices_while_down": notices, "tracebacks": log.count("Traceback")}
+    result = {
+        "phases": {ph: {k: dict(c) for k, c in by.items()} for ph, by in phases.items()},
+        "health_down": health_down,
+        "health_back": health_back,
+        "retry_after": sorted(retry_after),
+        "notices_while_down": notices,
+        "tracebacks": log.count("Traceback"),
+    }
     down = phases["down"]
     result["ok"] = (
         all(set(c) == {"200"} for c in phases["before"].values())
         and all(set(c) == {"200"} for k, c in down.items() if k not in NEEDS_DATABASE)
         and all(set(c) == {"503"} for k, c in down.items() if k in NEEDS_DATABASE)
         and all(set(c) == {"200"} for c in phases["back"].values())
-        and health_down == "503" and health_back == "200" and notices > 0
+        and health_down == "503"
+        and health_back == "200"
+        and notices > 0
         # every 503 says when to come back (the API's limiter may name its own, later, window end)
-        and all(v.isdigit() and int(v) >= 30 for v in retry_after) and bool(retry_after)
+        and all(v.isdigit() and int(v) >= 30 for v in retry_after)
+        and bool(retry_after)
     )
     for phase, by in result["phases"].items():
         echo(f"  {phase}: " + "; ".join(f"{k} {dict(v)}" for k, v in by.items()))
-    echo(f"  /healthz while down {health_down}, after {health_back}; Retry-After {sorted(retry_after)}; "
-         f"{notices} answers while down carried the notice; {result['tracebacks']} tracebacks logged")
+    echo(
+        f"  /healthz while down {health_down}, after {health_back}; Retry-After {sorted(retry_after)}; "
+        f"{notices} answers while down carried the notice; {result['tracebacks']} tracebacks logged"
+    )
     return result
 
 
@@ -870,7 +894,9 @@ def main() -> int:
     sub.add_parser(
         "corrupt-index", help="delete or garble the live index: health, searches, ensure_index"
     )
-    d = sub.add_parser("db-down", help="stop PostgreSQL under load, then start it: 200s, 503s, recovery")
+    d = sub.add_parser(
+        "db-down", help="stop PostgreSQL under load, then start it: 200s, 503s, recovery"
+    )
     d.add_argument("--seconds", type=float, default=8.0)
     d.add_argument("--threads", type=int, default=3)
     args = parser.parse_args()

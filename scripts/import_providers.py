@@ -1,4 +1,7 @@
-"""Same as `flask --app wsgi directory import …`; run `python scripts/import_providers.py --help`."""
+"""Same as `flask --app wsgi directory import …`.
+
+Run `python scripts/import_providers.py --help` for its options.
+"""
 
 from __future__ import annotations
 

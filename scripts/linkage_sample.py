@@ -2,12 +2,13 @@
 
     .venv/bin/python scripts/linkage_sample.py OUT.csv [--pairs 260] [--seed 11]
 
-Reads every file the bundle lists (without writing anything), finds pairs of records from different
-files that share a phone, a street number and ZIP, or lie within 400 m of each other, and draws a
-sample spread evenly over kinds of evidence (shared phone or not, same street number or not, distance,
-name similarity), so easy and hard cases are both there. Pairs within one file are drawn only when
-they share a phone (one organisation's programs often do). The `same` column is left empty: a person
-fills it in (yes / no) by reading each pair, without looking at what the matcher decides.
+Reads every file the bundle lists (without writing anything), finds pairs of records from
+different files that share a phone, a street number and ZIP, or lie within 400 m of each other,
+and draws a sample spread evenly over kinds of evidence (shared phone or not, same street
+number or not, distance, name similarity), so easy and hard cases are both there. Pairs within
+one file are drawn only when they share a phone (one organisation's programs often do). The
+`same` column is left empty: a person fills it in (yes / no) by reading each pair, without
+looking at what the matcher decides.
 """
 
 from __future__ import annotations
@@ -151,8 +152,8 @@ def main() -> None:
                 ]
             w.writerow(row + ["", ""])
     print(
-        f"{len(recs):,} records, {sum(len(v) for v in strata.values()):,} candidate pairs left after drawing "
-        f"{len(chosen)} from {len(keys)} strata; wrote {args.out}"
+        f"{len(recs):,} records, {sum(len(v) for v in strata.values()):,} candidate pairs "
+        f"left after drawing {len(chosen)} from {len(keys)} strata; wrote {args.out}"
     )
 
 

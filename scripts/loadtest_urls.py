@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Print search URLs for the load test: the hand-picked ones in scripts/loadtest_urls.txt, then COUNT
-more drawn from the loaded data, so that caches see a realistic spread of places and words.
+"""Print search URLs for the load test: the hand-picked ones in scripts/loadtest_urls.txt, then
+COUNT more drawn from the loaded data, so that caches see a realistic spread of places and words.
 
 Places are the ZIP codes and "City, ST" of randomly chosen active providers (busy areas come up as
 often as they hold places); words, filters, radii, sorting and pages are drawn from lists of what

@@ -30,7 +30,8 @@ def main() -> None:
         started = time.perf_counter()
         if not db.session.scalar(select(func.count()).select_from(Provider)):
             print(
-                "First run: importing the bundled SAMHSA and state data (about a minute and a half)…",
+                "First run: importing the bundled SAMHSA and state data "
+                "(about a minute and a half)…",
                 flush=True,
             )
             load_bundle(Path(app.config["DATA_DIR"]))
@@ -38,9 +39,10 @@ def main() -> None:
             missing = missing_bundle_sources(Path(app.config["DATA_DIR"]))
             if missing:
                 print(
-                    f"Note: this instance lacks {len(missing)} of the bundled files ({', '.join(missing[:3])}"
-                    f"{', …' if len(missing) > 3 else ''}). Import them with `.venv/bin/flask --app wsgi directory "
-                    "load-bundle` (files already imported are left unchanged).",
+                    f"Note: this instance lacks {len(missing)} of the bundled files "
+                    f"({', '.join(missing[:3])}{', …' if len(missing) > 3 else ''}). "
+                    "Import them with `.venv/bin/flask --app wsgi directory load-bundle` "
+                    "(files already imported are left unchanged).",
                     flush=True,
                 )
             if ensure_index():

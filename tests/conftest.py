@@ -1,8 +1,10 @@
-"""Fixtures: a throwaway app (SQLite, or PostgreSQL where a test asks), and one app with the national data.
+"""Fixtures: a throwaway app (SQLite, or PostgreSQL if a test asks) and one with the national data.
 
 ``app``           empty database and index in a temporary folder (SQLite).
-``db_app``        the same, parametrised over SQLite and the real PostgreSQL server (TEST_DATABASE_URL).
-``national_app``  session-wide: every bundled SAMHSA file imported once (~25,000 providers), read-only.
+``db_app``        the same, parametrised over SQLite and the real PostgreSQL server
+                  (TEST_DATABASE_URL).
+``national_app``  session-wide: every bundled SAMHSA file imported once (~25,000 providers),
+                  read-only.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Malformed import files: each is refused with file and line, or loads with its bad rows rejected by line and field.
+"""Bad import files: refused with file and line, or loaded with bad rows rejected by line and field.
 
-The corpus is ``tests/data/bad/`` (small files, one per way a file goes wrong); the huge ones are written
-here into a temporary folder instead of being committed. Every import starts from an app holding real
-data (the Charlottesville locator file), so "a refused file changes nothing" is checked against a
-database and an index that have something in them: the SQLite file (and its WAL) and every file of the
-index folder hash the same before and after.
+The corpus is ``tests/data/bad/`` (small files, one per way a file goes wrong); the huge ones are
+written here into a temporary folder instead of being committed. Every import starts from an app
+holding real data (the Charlottesville locator file), so "a refused file changes nothing" is checked
+against a database and an index that have something in them: the SQLite file (and its WAL) and every
+file of the index folder hash the same before and after.
 """
 
 from __future__ import annotations
@@ -46,7 +46,10 @@ class Refused:
 
 @dataclass(frozen=True)
 class Rows:
-    """The file loads: ``rows`` read, ``rejected`` of them rejected, with these (line, field) errors in order."""
+    """The file loads: ``rows`` read, ``rejected`` of them rejected.
+
+    ``errors`` are its (line, field) errors, in order.
+    """
 
     rows: int
     rejected: int
@@ -68,7 +71,7 @@ UNKNOWN = "unknown format"
 L = "latitude"
 
 CASES: dict[str, Case] = {
-    # -- encodings ----------------------------------------------------------------------------------
+    # -- encodings ---------------------------------------------------------------------------------
     "latin1.csv": Case(Refused(NOT_UTF8, 3)),
     "cp1252-smart-quote.csv": Case(Refused(NOT_UTF8, 2)),
     "latin1.json": Case(Refused(NOT_UTF8, 5), {"fmt": "samhsa-api"}),
@@ -77,13 +80,13 @@ CASES: dict[str, Case] = {
     "utf16-le-no-bom.csv": Case(Refused("UTF-16", 1)),
     "bom-crlf.csv": Case(Rows(4, 1, ((5, "name"),), warnings=())),  # a quoted CRLF inside row 3-4
     "bare-cr.csv": Case(Rows(3, 1, ((3, "name"),))),
-    # -- cut short ------------------------------------------------------------------------------------
+    # -- cut short ---------------------------------------------------------------------------------
     "truncated-midquote.csv": Case(Refused("ends inside a quoted cell", 4)),
     # A row cut between cells cannot be told from a short row: it is rejected for what it lacks.
     "truncated-midrow.csv": Case(Rows(2, 1, ((3, L),))),
     "truncated-api.json": Case(Refused("not valid JSON", 44)),
     "truncated-hsds.json": Case(Refused("not valid JSON", 262), {"fmt": "hsds"}),
-    # -- shape ----------------------------------------------------------------------------------------
+    # -- shape -------------------------------------------------------------------------------------
     "empty.csv": Case(Refused("empty", 1)),
     "whitespace-only.csv": Case(Refused("empty", 1)),
     "header-only.csv": Case(Refused("no data rows", 1)),
@@ -100,12 +103,12 @@ CASES: dict[str, Case] = {
     ),  # short rows are read as blanks; trailing empty cells ignored
     "nssats-duplicate-column.csv": Case(Refused("duplicate column(s): City", 1)),
     "nssats-missing-keys.csv": Case(Refused("missing column(s): Keys", 1), {"fmt": "nssats"}),
-    # -- binary ---------------------------------------------------------------------------------------
+    # -- binary ------------------------------------------------------------------------------------
     "image.png": Case(Refused("binary", 3)),  # the PNG signature holds "\r\n"
     "image-named.csv": Case(Refused("binary", 3)),
     "providers.zip": Case(Refused("binary", 1)),
     "nul-middle.csv": Case(Refused("NUL", 3)),
-    # -- JSON shapes -----------------------------------------------------------------------------------
+    # -- JSON shapes -------------------------------------------------------------------------------
     "scalar.json": Case(Refused(UNKNOWN, 1)),
     "string.json": Case(Refused("expected an object with a 'rows' list", 1), {"fmt": "samhsa-api"}),
     "rows-not-list.json": Case(Refused("expected an object with a 'rows' list", 1)),
@@ -120,7 +123,7 @@ CASES: dict[str, Case] = {
     "depth-bomb.json": Case(Refused("nested too deeply", 1)),
     "depth-bomb-in-record.json": Case(Refused("nested too deeply", 1)),
     "deep-but-legal.json": Case(Rows(1, 0)),
-    # -- values ----------------------------------------------------------------------------------------
+    # -- values ------------------------------------------------------------------------------------
     "coords-text.csv": Case(Rows(2, 1, ((3, L),), warnings=((2, L), (3, L)))),
     "coords-out-of-range.csv": Case(
         Rows(3, 2, ((3, L), (4, L)), warnings=((2, L), (3, L), (4, L)))
@@ -168,12 +171,13 @@ CASES: dict[str, Case] = {
             ),
         )
     ),
-    # -- HSDS -----------------------------------------------------------------------------------------
+    # -- HSDS --------------------------------------------------------------------------------------
     "hsds-wrong-types.json": Case(Rows(3, 2, ((2, L), (46, L)))),
-    # These two reach a reader bug (hsds.py assumes objects); the loader refuses instead of crashing.
+    # These two reach a reader bug (hsds.py assumes objects);
+    # the loader refuses instead of crashing.
     "hsds-location-not-object.json": Case(Rows(1, 1, ((2, "latitude"),)), {"fmt": "hsds"}),
     "hsds-sal-service-not-object.json": Case(Rows(1, 1, ((2, "name"),)), {"fmt": "hsds"}),
-    # -- mapping files (--map) --------------------------------------------------------------------------
+    # -- mapping files (--map) ---------------------------------------------------------------------
     "mapped-data.csv": Case(Refused(UNKNOWN, 1)),  # needs its mapping
     "map-unknown-fields.toml": Case(
         Refused("unknown field(s) in [columns]: phone_number, zipcode", 1)
@@ -265,9 +269,9 @@ GENERATED: dict[str, tuple[Callable[[Path], Path], Refused | Rows, dict[str, Any
 }
 
 
-# -- helpers -------------------------------------------------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------------------
 def files_digest(app: Flask) -> str:
-    """sha256 of the SQLite file, its WAL if any, and every file of the index folder (names and bytes)."""
+    """sha256 of the SQLite file, its WAL if any, and every index folder file (names and bytes)."""
     database = Path(db.engine.url.database or "")
     db.session.remove()
     db.engine.dispose()  # closing the last connection checkpoints the WAL into the database file
@@ -330,7 +334,7 @@ def check(
     return report
 
 
-# -- tests ---------------------------------------------------------------------------------------------
+# -- tests -----------------------------------------------------------------------------------------
 def test_the_corpus_is_complete() -> None:
     on_disk = {p.name for p in BAD.iterdir()}
     assert on_disk == set(CASES) and len(CASES) >= 30
@@ -384,7 +388,8 @@ def test_script_tags_are_stored_and_served_as_plain_text(seeded: Flask, tmp_path
     }
     assert ids == set(by_line.values())
     export_csv(tmp_path / "export.csv")
-    exported = {r["name"] for r in csv.DictReader(io.StringIO((tmp_path / "export.csv").read_text(encoding="utf-8")))}
+    text = (tmp_path / "export.csv").read_text(encoding="utf-8")
+    exported = {r["name"] for r in csv.DictReader(io.StringIO(text))}
     assert {"<script>alert(1)</script>", "<script>alert(3)</script> Clinic"} <= exported
 
     client = seeded.test_client()

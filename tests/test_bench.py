@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -92,16 +93,27 @@ def test_great_circle_boxes_hold_the_circle() -> None:
         assert all(found), (lat, lon)
 
 
-def test_small_run_checks_ids_and_reports_every_kind(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.postgres
+def test_small_run_checks_ids_both_backends_and_reports_every_kind(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.fail("TEST_DATABASE_URL is not set: run the tests with `make test`")
     bench = load_bench()
-    status = bench.main(["--files", "4", "--scale", "2", "--json"])
+    status = bench.main(["--files", "4", "--scale", "2", "--json", "--postgres", url])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert status == 0
     assert result["check"]["passed"], result["check"]["problems"]
     assert result["check"]["queries"] == result["kinds"]["location"]
     assert result["check"]["ids_compared"] > 0
+    # Whoosh and PostgreSQL full-text search: the same totals and first pages on every query.
+    agree = result["backends_agree"]
+    assert agree["passed"] and agree["queries"] == result["queries"], agree["problems"][:3]
     assert result["providers"] > 2000  # two copies of the first four files
-    for system in ("ours", "fts5+rtree", "naive"):
+    systems = ("ours", "ours cold", "ours-pg", "ours-pg cold", "fts5+rtree", "naive")
+    assert set(result["latency_ms"]) == set(systems)
+    for system in systems:
         for kind in ("text", "location", "combined", "all"):
             figures = result["latency_ms"][system][kind]
             assert figures["n"] == (result["queries"] if kind == "all" else result["kinds"][kind])

@@ -1,4 +1,4 @@
-"""Admin commands and scripts: export round trip, stats, reindex, and the scripts run as processes."""
+"""Admin commands and scripts: export round trip, stats, reindex, and scripts run as processes."""
 
 from __future__ import annotations
 
@@ -71,9 +71,12 @@ def test_scripts_run_as_processes(tmp_path: Path) -> None:
         "DATABASE_URL": f"sqlite:///{tmp_path}/s.sqlite3",
         "INDEX_DIR": str(tmp_path / "index"),
     }
-    run = lambda *args: subprocess.run(
-        [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True
-    )  # noqa: E731
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True
+        )
+
     ok = run(
         "scripts/import_providers.py",
         str(SAMHSA / "locator-api-2019-charlottesville.json"),

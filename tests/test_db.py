@@ -1,4 +1,4 @@
-"""The schema comes from migrations, on SQLite and on the real PostgreSQL server, and matches the models."""
+"""The schema comes from migrations (on SQLite and real PostgreSQL) and matches the models."""
 
 from __future__ import annotations
 

@@ -129,12 +129,18 @@ def test_searches_keep_answering_while_reindex_runs(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_searches_keep_answering_while_the_database_is_away_and_all_recovers(tmp_path: Path) -> None:
+def test_searches_keep_answering_while_the_database_is_away_and_all_recovers(
+    tmp_path: Path,
+) -> None:
     # A PostgreSQL server of the test's own, stopped under load from three clients, then started.
     r = faults.db_down_drill(tmp_path, seconds=4, threads=2, echo=lambda *_: None)
     down = r["phases"]["down"]
-    assert set(down["search page"]) == set(down["text search API"]) == set(down["home"]) == {"200"}, r
+    assert (
+        set(down["search page"]) == set(down["text search API"]) == set(down["home"]) == {"200"}
+    ), r
     assert set(down["provider page"]) == set(down["provider API"]) == {"503"}, r
-    assert r["health_down"] == "503" and r["health_back"] == "200" and r["notices_while_down"] > 0, r
+    assert (
+        r["health_down"] == "503" and r["health_back"] == "200" and r["notices_while_down"] > 0
+    ), r
     assert all(set(c) == {"200"} for c in r["phases"]["back"].values()), r  # no restart needed
     assert r["ok"] and r["tracebacks"] == 0, r

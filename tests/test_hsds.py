@@ -1,4 +1,4 @@
-"""HSDS 3.0: exported records validate against the official schemas; export → import round trip; the API.
+"""HSDS 3.0: exports validate against the official schemas; export → import round trip; the API.
 
 Schemas are the Open Referral files in ``../shared/data/hsds/schema-3.0``, resolved through a local
 ``referencing`` registry (they point at each other with relative ``$ref``s such as ``phone.json``).
@@ -93,7 +93,10 @@ def validate() -> Validate:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Flask, Path, int]:
-    """A source app with three real SAMHSA files imported, and its HSDS package: (app, folder, services)."""
+    """A source app with three real SAMHSA files imported, and its HSDS package.
+
+    Gives (app, folder, services).
+    """
     folder = tmp_path_factory.mktemp("hsds-source")
     app = make_app(folder / "app")
     with app.app_context():
@@ -109,7 +112,7 @@ def csv_records(path: Path) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(f)
 
 
-# 1. Every exported record validates -----------------------------------------------------------------
+# 1. Every exported record validates ---------------------------------------------------------------
 
 
 def test_the_validator_resolves_references_and_rejects_bad_records(validate: Validate) -> None:
@@ -231,7 +234,7 @@ def test_the_csv_package_links_attributes_to_samhsa_terms(
 
 
 def providers(app: Flask) -> dict[tuple[str, ...], tuple[Any, ...]]:
-    """Active providers by (name, name2, street, zip, state): their details, tags and coordinates."""
+    """Active providers by (name, name2, street, zip, state): details, tags and coordinates."""
     tax = app.extensions["taxonomy"]
     out: dict[tuple[str, ...], tuple[Any, ...]] = {}
     with app.app_context():
@@ -271,8 +274,9 @@ def test_round_trip_gives_the_same_providers(
 
 
 def test_treatment_terms_do_not_add_codes_on_import(app: Flask, tmp_path: Path) -> None:
-    """A service whose only code is HID is tagged detox; importing its terms alone adds the options' own codes
-    (X_TYPE_DETOX), never a SAMHSA code such as DT that would claim more than the term says."""
+    """A service whose only code is HID is tagged detox; importing its terms alone adds
+    the options' own codes (X_TYPE_DETOX), never a SAMHSA code such as DT that would claim
+    more than the term says."""
     with app.app_context():
         tax = app.extensions["taxonomy"]
         p = Provider(

@@ -141,7 +141,8 @@ def test_simple_csv_template_tags_as_words(app: Flask, tmp_path: Path) -> None:
     f = tmp_path / "mine.csv"
     f.write_text(
         "id,name,street,city,state,zip,phone,website,tags\n"
-        "A1,Hope House,1 Main St,Waterbury,CT,06708,203-555-0100 x12,hopehouse.org,detox; Dual diagnosis; Medicaid\n"
+        "A1,Hope House,1 Main St,Waterbury,CT,06708,203-555-0100 x12,hopehouse.org,"
+        "detox; Dual diagnosis; Medicaid\n"
     )
     fmt, out = records(app, f)
     assert fmt == "csv"
@@ -270,7 +271,8 @@ def test_california_licensing_list(app: Flask) -> None:
 def test_simple_csv_tag_words_mean_their_option_only(app: Flask, tmp_path: Path) -> None:
     f = tmp_path / "mine.csv"
     f.write_text(
-        "id,name,street,city,state,zip,tags\nA1,Hope House,1 Main St,Waterbury,CT,06708,inpatient; OTP\n"
+        "id,name,street,city,state,zip,tags\n"
+        "A1,Hope House,1 Main St,Waterbury,CT,06708,inpatient; OTP\n"
     )
     _, out = records(app, f)
     tags = app.extensions["taxonomy"].tags(set(out[0][1].codes))

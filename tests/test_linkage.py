@@ -1,8 +1,9 @@
-"""Record linkage against a hand-checked sample of real candidate pairs (``tests/data/linkage-pairs.csv``).
+"""Record linkage against a hand-checked sample of real candidate pairs.
 
-The sample was drawn by ``scripts/linkage_sample.py`` from the bundled files (pairs that share a phone,
-a street number and ZIP, or lie within 400 m) and labelled by a person reading each pair, without the
-matcher's answers. Precision matters most: joining two places hides one of them.
+The sample (``tests/data/linkage-pairs.csv``) was drawn by ``scripts/linkage_sample.py`` from the
+bundled files (pairs that share a phone, a street number and ZIP, or lie within 400 m) and labelled
+by a person reading each pair, without the matcher's answers. Precision matters most: joining two
+places hides one of them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def _site(row: dict[str, str], side: str) -> Site:
 
 
 def scores() -> tuple[int, int, int, int, list[str]]:
-    """(true positives, false positives, false negatives, true negatives, the pairs it got wrong)."""
+    """(true positives, false positives, false negatives, true negatives, pairs it got wrong)."""
     tp = fp = fn = tn = 0
     wrong = []
     for row in csv.DictReader(io.StringIO(PAIRS.read_text(encoding="utf-8"))):
@@ -57,12 +58,13 @@ def test_precision_at_least_98_percent_and_recall_reported() -> None:
     tp, fp, fn, tn, wrong = scores()
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     print(
-        f"\nlinkage on {tp + fp + fn + tn} hand-checked pairs: precision {precision:.3f}, recall {recall:.3f} "
+        f"\nlinkage on {tp + fp + fn + tn} hand-checked pairs: "
+        f"precision {precision:.3f}, recall {recall:.3f} "
         f"(tp {tp}, fp {fp}, fn {fn}, tn {tn})"
     )
     assert precision >= 0.98, wrong
-    # Recall is the price of precision: a place listed twice is a smaller harm than one hidden. A floor
-    # catches a matcher that stops matching at all.
+    # Recall is the price of precision: a place listed twice is a smaller harm than one hidden.
+    # A floor catches a matcher that stops matching at all.
     assert recall >= 0.35, wrong
 
 

@@ -1,5 +1,5 @@
-"""The result map: a whole, safe SVG whose markers, radius circle and scale agree with distances on the
-Earth computed here independently (haversine), drawn from the bundled Census outlines."""
+"""The result map: a whole, safe SVG whose markers, radius circle and scale agree with distances on
+the Earth computed here independently (haversine), drawn from the bundled Census outlines."""
 
 from __future__ import annotations
 
@@ -191,7 +191,8 @@ def test_hawaii_puerto_rico_and_alaska_are_drawn(center: tuple[float, float], na
 
 
 def test_alaska_across_the_date_line_is_one_map() -> None:
-    # Attu (172.9° E) is west of Adak (176.6° W): the map must not put it on the far side of the world.
+    # Attu (172.9° E) is west of Adak (176.6° W):
+    # the map must not put it on the far side of the world.
     points = [("Anchorage", 61.22, -149.90), ("Adak", 51.88, -176.66), ("Attu", 52.93, 172.91)]
     spots = markers(parse(render_svg(None, None, points)))
     assert set(spots) == {"Anchorage", "Adak", "Attu"}

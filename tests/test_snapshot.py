@@ -49,7 +49,10 @@ def test_a_snapshot_in_use_keeps_answering_after_a_new_one_replaces_it(app: Flas
         new = snapshot()
         assert new is not old and new.generation != old.generation
         # The old one is whole on its own: a request that started with it finishes with it.
-        assert old.text.match("mohr center").rows.tolist() == new.text.match("mohr center").rows.tolist()
+        assert (
+            old.text.match("mohr center").rows.tolist()
+            == new.text.match("mohr center").rows.tolist()
+        )
         assert old.listings == new.listings
 
 

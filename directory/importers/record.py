@@ -1,8 +1,8 @@
 """The one record type every parser produces, and the validation that turns raw fields into it.
 
 A parser yields ``RawRow(line, fields)`` where ``fields`` uses the names below with raw values as
-the file has them; ``validate`` normalises them and returns the record plus anything worth
-reporting.
+the file has them; ``validate`` normalises them and returns the record plus anything
+worth reporting.
 """
 
 from __future__ import annotations
@@ -320,7 +320,7 @@ def _service_detail(f: dict[str, Any], report: _Report) -> str:
     return detail
 
 
-def _codes(f: dict[str, Any], tax: Taxonomy, problem: _Report) -> set[str]:
+def _codes(f: dict[str, Any], tax: Taxonomy, report: _Report) -> set[str]:
     """Service codes from a row's codes and service names (unknown names are warned about)."""
     codes = {
         str(c).strip().upper()
@@ -334,7 +334,7 @@ def _codes(f: dict[str, Any], tax: Taxonomy, problem: _Report) -> set[str]:
         if code:
             codes.add(code)
         else:
-            problem(
+            report(
                 "services",
                 f"unknown service name {n.text(name)[:80]!r}; not mapped to a code",
                 "warning",
@@ -344,9 +344,7 @@ def _codes(f: dict[str, Any], tax: Taxonomy, problem: _Report) -> set[str]:
         if code:
             codes.add(code)
         elif n.text(word):
-            problem(
-                "tags", f"unknown tag {n.text(word)[:80]!r}; not mapped to a service", "warning"
-            )
+            report("tags", f"unknown tag {n.text(word)[:80]!r}; not mapped to a service", "warning")
     return codes
 
 

@@ -85,6 +85,13 @@ class TextSearch:
                 self._queries.popitem(last=False)
         return result
 
+    def forget(self) -> None:
+        """Drop every remembered query (the bench measures cold text queries this way)."""
+        with self._lock:
+            self._queries.clear()
+        if self.names is not None:
+            self.names.forget()
+
     def known(self, token: str) -> bool:
         """Whether any field holds ``token``."""
         return any(token in f for f in self.fields.values()) or (

@@ -6,8 +6,8 @@ Tables (made by the migration ``c3f1a9d27b54``, on PostgreSQL only)::
     search_word(word PRIMARY KEY, uses)                                  GIN trigram index on word
 
 ``document`` holds the same analysed tokens the Whoosh index holds (``text.tokens``; weight A for the
-name, B for the second name), built from lexeme arrays so PostgreSQL's own parser and stemmer never
-change them. Changes are written in the import's own transaction, so every web node sees them when
+name, B for the second name), written as a tsvector literal so PostgreSQL's own parser and stemmer
+never change them. Changes are written in the import's own transaction, so every web node sees them when
 it commits: nodes keep no index of their own and nothing needs a per-node reindex.
 """
 
@@ -33,9 +33,7 @@ TRIGRAM_THRESHOLD = (
 BATCH = 1000
 
 _UPSERT = text("""
-    INSERT INTO search_name (provider_id, document)
-    VALUES (:id, setweight(array_to_tsvector(CAST(:name AS text[])), 'A')
-                 || setweight(array_to_tsvector(CAST(:name2 AS text[])), 'B'))
+    INSERT INTO search_name (provider_id, document) VALUES (:id, CAST(:document AS tsvector))
     ON CONFLICT (provider_id) DO UPDATE SET document = EXCLUDED.document""")
 _WORDS = text("""
     INSERT INTO search_word (word, uses)
@@ -46,6 +44,17 @@ _WORDS = text("""
 
 def _lexeme(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def document(doc: NameDoc) -> str:
+    """The name's tokens as a tsvector literal, weighted by field: ``'cherri':1A 'hill':2A 'detox':3B``.
+    (Weights belong to positions: a lexeme without one could not be told apart by field.)"""
+    parts, at = [], 0
+    for field, value in (("name", doc.name), ("name2", doc.name2)):
+        for token in tokens(value):
+            at += 1
+            parts.append(f"{_lexeme(token)}:{at}{WEIGHT[field]}")
+    return " ".join(parts)
 
 
 def tsquery(field: str, toks: Alternative) -> str:
@@ -109,7 +118,7 @@ class PostgresIndex:
     def _write(self, docs: Iterable[NameDoc]) -> int:
         count, batch = 0, []
         for doc in docs:
-            batch.append({"id": doc.id, "name": tokens(doc.name), "name2": tokens(doc.name2)})
+            batch.append({"id": doc.id, "document": document(doc)})
             if len(batch) >= BATCH:
                 count += self._flush(batch)
         return count + self._flush(batch)
@@ -168,6 +177,9 @@ class PgNames:
             idx = np.minimum(np.searchsorted(self.pks, pks), len(self.pks) - 1)
             out.append(np.unique(idx[self.pks[idx] == pks]))
         return out
+
+    def forget(self) -> None:
+        self._known.clear()
 
     def has(self, token: str) -> bool:
         if token not in self._known:

@@ -57,6 +57,9 @@ class NameLookup(Protocol):
     def near_words(self, word: str, limit: int) -> list[tuple[str, int]]:
         """Words of names within ``limit`` edits of ``word``, with how many names use them."""
 
+    def forget(self) -> None:
+        """Drop anything learnt since it was opened."""
+
 
 class Staged(Protocol):
     """Index changes made alongside an import's database transaction."""

@@ -249,6 +249,9 @@ class MemoryNames:
     def has(self, token: str) -> bool:
         return any(token in p for p in self.postings.values())
 
+    def forget(self) -> None:
+        pass  # everything was read when it was opened
+
     def near_words(self, word: str, limit: int) -> list[tuple[str, int]]:
         found = process.extract(
             word, self.vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8
