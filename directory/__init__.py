@@ -34,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "(`make run` writes one for local use)."
         )
 
-    from . import cli, db, errors, geocode, security, views
+    from . import cli, db, errors, geocode, i18n, security, views
     from .search import snapshot
     from .search.textindex import make_text_index
     from .taxonomy import load_taxonomy
@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["text_index"] = make_text_index(app)
     db.init_app(app)
     errors.init_app(app)
+    i18n.init_app(app)
     geocode.init_app(app)
     snapshot.init_app(app)
     security.init_app(app)

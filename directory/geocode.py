@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from flask import Flask, current_app
+from rapidfuzz import fuzz, process
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
 from .normalize import STATES, state_code, text
+
+MAIN_CITY_ZIPS = 5  # a bare city name is read as a place only for cities with this many ZIP codes
+MAIN_CITY_RATIO = 5  # ... and this many times more than any other city of that name
+SIMILAR_NAME = 80  # rapidfuzz ratio for a place name that may be a misspelling
 
 _COORDS = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 _ZIP = re.compile(r"(?:^|\D)(\d{5})(?:-\d{4})?\s*$")
@@ -77,6 +83,49 @@ class Gazetteer:
         self.states: dict[str, Place] = {
             st: Place(STATES[st], *_mean(pts), "state", st) for st, pts in state_points.items()
         }
+        # How many ZIP codes a city has: a rough size, to tell Phoenix, AZ from Phoenix, OR.
+        self.city_size = {key: len(pts) for key, pts in city_points.items()}
+        zips = list(self.zips.values())
+        self._zip_places = zips
+        self._zip_points = np.radians([[z.latitude, z.longitude] for z in zips])
+
+    def nearest(self, lat: float, lon: float) -> Place:
+        """The place (city, state and ZIP) whose ZIP centre is nearest a point, keeping the point."""
+        p = np.radians([lat, lon])
+        d = np.sin((self._zip_points[:, 0] - p[0]) / 2) ** 2 + np.cos(p[0]) * np.cos(
+            self._zip_points[:, 0]
+        ) * np.sin((self._zip_points[:, 1] - p[1]) / 2) ** 2
+        z = self._zip_places[int(np.argmin(d))]
+        return Place(z.name, lat, lon, "point", z.state)
+
+    def main_city(self, name: str) -> Place | None:
+        """The city a bare name most likely means: the only one so called, or one much bigger than the
+        others ('Phoenix' is Phoenix, AZ); None when it is small or no one place stands out."""
+        states = self.city_states.get(name.lower(), [])
+        sizes = sorted(((self.city_size[(name.lower(), st)], st) for st in states), reverse=True)
+        if not sizes or sizes[0][0] < MAIN_CITY_ZIPS:
+            return None
+        if len(sizes) > 1 and sizes[0][0] < MAIN_CITY_RATIO * sizes[1][0]:
+            return None
+        return self.cities[(name.lower(), sizes[0][1])]
+
+    def similar(self, query: str, limit: int = 3) -> list[Place]:
+        """Places whose names are spelled like ``query`` ('Brooklin NY' -> Brooklyn, NY), biggest first."""
+        words = text(query).replace(",", " ").replace(".", " ").split()
+        state = ""
+        for n in (3, 2, 1):
+            if len(words) > n and state_code(" ".join(words[-n:])):
+                state, words = state_code(" ".join(words[-n:])), words[:-n]
+                break
+        name = " ".join(words).lower()
+        if len(name) < 3:
+            return []
+        pool = [k for k in self.cities if not state or k[1] == state]
+        found = process.extract(
+            name, [k[0] for k in pool], scorer=fuzz.ratio, score_cutoff=SIMILAR_NAME, limit=limit * 4
+        )
+        keys = sorted({pool[i] for _, _, i in found}, key=lambda k: -self.city_size[k])
+        return [self.cities[k] for k in keys[:limit]]
 
     def lookup(self, query: str) -> list[Place]:
         """Return the places ``query`` may mean: none, one, or several when a city name is ambiguous."""

@@ -53,7 +53,8 @@ def init_app(app: Flask) -> None:
         h = response.headers
         h.setdefault("Content-Security-Policy", CSP)
         h["X-Content-Type-Options"] = "nosniff"
-        h["Referrer-Policy"] = "no-referrer"
+        # Other sites learn nothing; our own pages learn that a visit is under way (i18n.py).
+        h["Referrer-Policy"] = "same-origin"
         h["X-Frame-Options"] = "DENY"
         h["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
         h["Cross-Origin-Opener-Policy"] = "same-origin"

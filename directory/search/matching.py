@@ -25,9 +25,10 @@ TEXT_CACHE = 512  # whole queries remembered per snapshot
 
 @dataclass(frozen=True)
 class TextMatch:
-    rows: np.ndarray  # catalog rows whose text matches, sorted
+    rows: np.ndarray | None  # catalog rows whose text matches, sorted (None: every word was left out)
     scores: np.ndarray | None  # one per row (None: no relevance available, e.g. the name fallback)
     corrected: str | None  # the text as searched, when a spelling fix was applied
+    dropped: tuple[str, ...] = ()  # words no listing holds, left out of the search
 
     def scores_of(self, rows: np.ndarray) -> np.ndarray:
         """Scores of ``rows`` (a subset of this match)."""
@@ -60,19 +61,23 @@ class TextSearch:
         self._queries: OrderedDict[str, TextMatch | None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def match(self, text: str) -> TextMatch | None:
-        """Rows matching ``text`` with their scores (None when it has no searchable words).
-        Raises IndexUnavailable when the names cannot be read (see ``by_name``)."""
+    def match(self, text: str, lang: str = "en") -> TextMatch | None:
+        """Rows matching ``text`` with their scores (None when it has no searchable words); spelling
+        fixes prefer words of ``lang``. Raises IndexUnavailable when the names cannot be read (see
+        ``by_name``)."""
         if self.names is None:
             raise IndexUnavailable("no text index")
-        folded = " ".join(words_of(text))
+        key = f"{lang}:{' '.join(words_of(text))}"
         with self._lock:
-            if folded in self._queries:
-                self._queries.move_to_end(folded)
-                return self._queries[folded]
+            if key in self._queries:
+                self._queries.move_to_end(key)
+                return self._queries[key]
         try:
-            tq = plan(text, self.synonyms, self.known, self.suggest)
-            result = self._evaluate(tq) if tq.concepts else None
+            tq = plan(text, self.synonyms, self.known, lambda w: self.suggest(w, lang))
+            if tq.concepts:
+                result: TextMatch | None = self._evaluate(tq)
+            else:
+                result = TextMatch(None, None, tq.corrected, tq.dropped) if tq.dropped else None
         except IndexUnavailable:
             raise
         except (
@@ -80,7 +85,7 @@ class TextSearch:
         ) as e:  # the engine failed mid-query (a database gone away): search around it
             raise IndexUnavailable(f"{type(e).__name__}: {e}") from e
         with self._lock:
-            self._queries[folded] = result
+            self._queries[key] = result
             if len(self._queries) > TEXT_CACHE:
                 self._queries.popitem(last=False)
         return result
@@ -98,7 +103,7 @@ class TextSearch:
             self.names is not None and self.names.has(token)
         )
 
-    def suggest(self, word: str) -> str | None:
+    def suggest(self, word: str, lang: str = "en") -> str | None:
         """The closest common word to a word no field holds (at most 2 edits, 1 under 6 letters)."""
         if len(word) < 4 or word.isdigit():
             return None
@@ -106,7 +111,8 @@ class TextSearch:
         vocabulary = dict(self.names.near_words(word, limit)) if self.names is not None else {}
         for w, n in self.service_words.items():
             vocabulary[w] = vocabulary.get(w, 0) + n
-        return closest_word(word, vocabulary, self.synonyms.single_words())
+        every = [w for words in self.synonyms.words.values() for w in words]
+        return closest_word(word, vocabulary, every, self.synonyms.words.get(lang, ()))
 
     def by_name(self, text: str) -> TextMatch:
         """The fallback while the index is unavailable: every word must appear in the name (no stems)."""
@@ -137,4 +143,4 @@ class TextSearch:
             ok = hit if ok is None else ok & hit
             total += best
         rows = np.flatnonzero(ok) if ok is not None else np.empty(0, dtype=np.int64)
-        return TextMatch(rows, total[rows], tq.corrected)
+        return TextMatch(rows, total[rows], tq.corrected, tq.dropped)

@@ -11,18 +11,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from flask import current_app
+from flask_babel import gettext as _
 
-from ..geocode import Place, resolver
+from ..geocode import Place
+from ..i18n import current_language
 from ..listing import Listing
 from ..models import Provider
 from ..taxonomy import Taxonomy
 from .catalog import Catalog
 from .matching import TextMatch
 from .params import SearchQuery
+from .place import locate, understand
 from .snapshot import Snapshot, snapshot
+from .suggest import Suggestions, wider_radius, without_filters, without_words
 from .textindex import IndexUnavailable
-
-WIDER_RADII = (10, 25, 50, 100, 150, 250)
+from .understand import Reading
 
 
 @dataclass
@@ -32,32 +35,21 @@ class Hit:
 
 
 @dataclass
-class Suggestions:
-    radius: tuple[float, int] | None = None  # (miles, results there)
-    drop: list[tuple[str, str, int]] = field(
-        default_factory=list
-    )  # (group, option, results without it)
-    spelling: str | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.radius or self.drop or self.spelling)
-
-
-@dataclass
 class SearchResults:
-    query: SearchQuery
+    query: SearchQuery  # as searched: a place read from the words is in ``near``
     sort: str
     total: int = 0
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     location: Place | None = None
-    choices: list[Place] = field(default_factory=list)  # when a place name is ambiguous
-    location_error: str = ""
+    choices: list[Place] = field(default_factory=list)  # when a place name is ambiguous or misspelled
+    location_error: str = ""  # why there is no place
+    location_note: str = ""  # which of several places was chosen
+    read_as: Reading | None = None  # the words were read as words plus a place
     did_you_mean: str | None = None
+    dropped: tuple[str, ...] = ()  # words no listing holds, left out of the search
     suggestions: Suggestions = field(default_factory=Suggestions)
-    notices: list[str] = field(
-        default_factory=list
-    )  # things the searcher should know (degraded service)
+    notices: list[str] = field(default_factory=list)  # things the searcher should know
     # Places in the same area and text query that list no type of care and so are not in these results
     # (a filter cannot see them): "31 more places nearby haven't listed their services".
     services_unknown: int = 0
@@ -78,39 +70,22 @@ def catalog() -> Catalog:
 
 def resolve_location(q: SearchQuery) -> tuple[Place | None, list[Place], str]:
     """Return (place, choices, error message) for the query's lat/lon or place text."""
-    if q.lat is not None and q.lon is not None:
-        return Place(f"{q.lat:.3f}, {q.lon:.3f}", q.lat, q.lon, "point"), [], ""
-    if not q.near:
-        return None, [], ""
-    places = resolver().resolve(q.near)
-    if len(places) == 1:
-        return places[0], [], ""
-    if places:
-        return (
-            None,
-            places,
-            f"There is more than one place called {q.near!r}. Which one did you mean?",
-        )
-    return (
-        None,
-        [],
-        (
-            f"We could not find the place {q.near!r}. Try a 5-digit ZIP code or a city and state, "
-            "like 'Waterbury, CT'."
-        ),
-    )
+    located = locate(q)
+    return located.place, located.choices, "" if located.place else located.message
 
 
-def _text_match(q: SearchQuery, snap: Snapshot, res: SearchResults) -> TextMatch | None:
+def _text_match(q: SearchQuery, snap: Snapshot, notices: list[str]) -> TextMatch | None:
     """The rows matching the query's text (None: no text to match); names only, and a notice, while the
     text index is unavailable."""
     if not q.q:
         return None
     try:
-        return snap.text.match(q.q)
+        return snap.text.match(q.q, current_language())
     except IndexUnavailable as e:  # a missing or corrupt index must not take searching down with it
         current_app.logger.error("full-text index unavailable: %s", str(e)[:200])
-        res.notices.append("Full-text search is being repaired: matching names only for now.")
+        notice = _("Full-text search is being repaired: matching names only for now.")
+        if notice not in notices:
+            notices.append(notice)
         return snap.text.by_name(q.q)
 
 
@@ -205,95 +180,106 @@ def _page_order(keys: tuple[np.ndarray, ...], start: int, size: int) -> np.ndarr
     return order[start:end]
 
 
-def find_providers(q: SearchQuery) -> SearchResults:
-    """Answer one search: text, place and filters together, with facets and suggestions."""
-    snap = snapshot()
+@dataclass
+class _Found:
+    """The rows a search selects, before sorting and paging."""
+
+    match: TextMatch | None
+    candidates: np.ndarray  # rows passing text and place, before the filters
+    masks: dict[str, np.ndarray]  # per filtered group, which candidates pass it
+    keep: np.ndarray  # which candidates the search shows
+    dist: np.ndarray | None  # distances of the candidates
+
+
+def _find(q: SearchQuery, snap: Snapshot, place: Place | None, notices: list[str]) -> _Found:
     cat = snap.catalog
-    place, choices, error = resolve_location(q)
-    sort = q.sort or (
-        "distance" if place is not None and place.precision != "state" else "relevance"
-    )
-    if sort == "distance" and (place is None or place.precision == "state"):
-        sort = "relevance" if q.q else "name"
-    if sort == "relevance" and not q.q:
-        sort = "distance" if place is not None and place.precision != "state" else "name"
-    res = SearchResults(query=q, sort=sort, location=place, choices=choices, location_error=error)
-    if error:
-        return res
-    if current_app.extensions["snapshots"].offline:
-        res.notices.append(
-            "Some details may be out of date for a few minutes: we are reconnecting to our "
-            "database."
-        )
-    match = _text_match(q, snap, res)
+    match = _text_match(q, snap, notices)
     text_mask = None
-    if match is not None:
+    if match is not None and match.rows is not None:
         text_mask = np.zeros(len(cat), dtype=bool)
         text_mask[match.rows] = True
-    res.did_you_mean = match.corrected if match is not None else None
     rows, dist = _candidates(q, cat, place, q.radius, text_mask)
-    candidates = rows
     masks = _group_masks(q, cat, rows)
-    res.facets = _facets(cat, rows, masks)
-    keep = _all_but(masks, None, len(rows))
     if q.unlisted:  # only the places that list no type of care: what the filters could not see
         keep = ~_has_type(cat, rows)
     else:
-        res.services_unknown = int((~keep & ~_has_type(cat, rows)).sum())
-    rows = rows[keep]
-    dist = dist[keep] if dist is not None else None
-    res.total = len(rows)
+        keep = _all_but(masks, None, len(rows))
+    return _Found(match, rows, masks, keep, dist)
 
-    start = (q.page - 1) * q.per_page
-    if sort == "relevance" and match is not None and match.scores is not None:
-        secondary = dist if dist is not None else cat.name_rank[rows].astype(np.float64)
-        keys = (secondary, -match.scores_of(rows))
-    elif sort == "distance" and dist is not None:
-        keys = (cat.name_rank[rows], dist)
-    else:
-        keys = (cat.name_rank[rows],)
-    page = _page_order(keys, start, q.per_page)
-    page_rows = rows[page]
-    page_dist = dist[page].tolist() if dist is not None else [None] * len(page)
-    for row, d in zip(page_rows.tolist(), page_dist):
-        res.hits.append(Hit(snap.listings[row], round(float(d), 1) if d is not None else None))
+
+def _sort(q: SearchQuery, place: Place | None) -> str:
+    near = place is not None and place.precision != "state"
+    sort = q.sort or ("distance" if near else "relevance")
+    if sort == "distance" and not near:
+        sort = "relevance" if q.q else "name"
+    if sort == "relevance" and not q.q:
+        sort = "distance" if near else "name"
+    return sort
+
+
+def find_providers(q: SearchQuery) -> SearchResults:
+    """Answer one search: text, place and filters together, with facets and suggestions."""
+    snap = snapshot()
+    q, reading = understand(q)
+    located = locate(q)
+    place = located.place
+    res = SearchResults(query=q, sort=_sort(q, place), location=place, choices=located.choices,
+                        read_as=reading)
+    if place is None and located.message:
+        res.location_error = located.message
+        return res
+    res.location_note = located.message
+    if current_app.extensions["snapshots"].offline:
+        res.notices.append(_("Some details may be out of date for a few minutes: we are reconnecting "
+                             "to our database."))
+    found = _find(q, snap, place, res.notices)
+    cat, match = snap.catalog, found.match
+    res.did_you_mean = match.corrected if match is not None else None
+    res.dropped = match.dropped if match is not None else ()
+    res.facets = _facets(cat, found.candidates, found.masks)
+    if not q.unlisted:
+        res.services_unknown = int((~found.keep & ~_has_type(cat, found.candidates)).sum())
+    rows = found.candidates[found.keep]
+    dist = found.dist[found.keep] if found.dist is not None else None
+    res.total = len(rows)
+    _page(res, snap, rows, dist, match)
     if res.total == 0:
-        res.suggestions = _suggest(q, cat, place, text_mask, candidates, res.did_you_mean)
+        res.suggestions = _suggest(q, snap, place, res.did_you_mean)
     return res
 
 
-def _suggest(
-    q: SearchQuery,
-    cat: Catalog,
-    place: Place | None,
-    text_mask: np.ndarray | None,
-    candidates: np.ndarray,
-    corrected: str | None,
-) -> Suggestions:
-    """What to try when nothing matched: a wider radius, a filter to drop, a spelling.
-    ``candidates``: the rows that passed text and place, before the filters."""
+def _page(res: SearchResults, snap: Snapshot, rows: np.ndarray, dist: np.ndarray | None,
+          match: TextMatch | None) -> None:
+    """Sort the rows and put the listings of the asked-for page in ``res.hits``."""
+    q, cat = res.query, snap.catalog
+    if res.sort == "relevance" and match is not None and match.scores is not None:
+        secondary = dist if dist is not None else cat.name_rank[rows].astype(np.float64)
+        keys: tuple[np.ndarray, ...] = (secondary, -match.scores_of(rows))
+    elif res.sort == "distance" and dist is not None:
+        keys = (cat.name_rank[rows], dist)
+    else:
+        keys = (cat.name_rank[rows],)
+    page = _page_order(keys, (q.page - 1) * q.per_page, q.per_page)
+    page_dist = dist[page].tolist() if dist is not None else [None] * len(page)
+    for row, d in zip(rows[page].tolist(), page_dist):
+        res.hits.append(Hit(snap.listings[row], round(float(d), 1) if d is not None else None))
+
+
+def _suggest(q: SearchQuery, snap: Snapshot, place: Place | None, corrected: str | None) -> Suggestions:
+    """What to try when nothing matched, each with the results it would give."""
+
+    def count(other: SearchQuery) -> int:
+        found = _find(other, snap, place, [])
+        return int(found.keep.sum())
+
     s = Suggestions(spelling=corrected)
-    max_radius = current_app.config["MAX_RADIUS"]
-    wider = [r for r in WIDER_RADII if q.radius < r <= max_radius]
-    if place is not None and place.precision != "state" and wider:
-        rows, dist = _candidates(q, cat, place, wider[-1], text_mask)  # once, at the widest radius
-        assert dist is not None
-        dist = dist[_all_but(_group_masks(q, cat, rows), None, len(rows))]
-        for r in wider:
-            n = int((dist <= r).sum())
-            if n:
-                s.radius = (float(r), n)
-                break
-    for group, options in q.filters.items():
-        for option in options:
-            rest = tuple(o for o in options if o != option)
-            filters = {g: o for g, o in q.filters.items() if g != group}
-            if rest:
-                filters[group] = rest
-            masks = _group_masks(q.with_(filters=filters), cat, candidates)
-            n = int(_all_but(masks, None, len(candidates)).sum())
-            if n:
-                s.drop.append((group, option, n))
+    if place is not None and place.precision != "state":
+        widest = float(current_app.config["MAX_RADIUS"])
+        found = _find(q.with_(radius=widest), snap, place, [])  # once, at the widest radius
+        assert found.dist is not None
+        s.radius = wider_radius(q, widest, found.dist[found.keep])
+    s.drop = without_filters(q, count)
+    s.words, s.without_words = without_words(q, count)
     return s
 
 

@@ -168,7 +168,7 @@ def snapshot() -> Snapshot:
 def init_app(app: Flask) -> None:
     tax = app.extensions["taxonomy"]
     app.extensions["snapshots"] = SnapshotHolder(
-        tax, text_index_of(app), load_synonyms(Path(app.config["DATA_DIR"]) / "synonyms.txt")
+        tax, text_index_of(app), load_synonyms(Path(app.config["DATA_DIR"]))
     )
 
 

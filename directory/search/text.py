@@ -10,26 +10,33 @@ language, so ``name:(`` or ``*`` are just text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import CharsetFilter, StemmingAnalyzer
+from whoosh.support.charset import accent_map
 
 MAX_WORDS = 24
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-ANALYZER = StemmingAnalyzer(
-    cachesize=50000
-)  # lowercase, stop words out, Porter stems: every field's
+# Lowercase, stop words out, Porter stems, accents folded ('Clínica' = 'clinica'): every field's.
+ANALYZER = StemmingAnalyzer(cachesize=50000) | CharsetFilter(accent_map)
 
 Alternative = tuple[str, ...]  # analysed tokens that must all appear in one field
 
 
+def fold(text: str) -> str:
+    """Lowercase, without accents: 'Desintoxicación' and 'desintoxicacion' are one word."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def words_of(text: str) -> list[str]:
-    """The words of ``text``, lowercased, at most ``MAX_WORDS``."""
-    return _WORD.findall(text.lower().replace("-", " "))[:MAX_WORDS]
+    """The words of ``text``, lowercased and without accents, at most ``MAX_WORDS``."""
+    return _WORD.findall(fold(text).replace("-", " "))[:MAX_WORDS]
 
 
 def tokens(text: str) -> list[str]:
@@ -39,10 +46,9 @@ def tokens(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Synonyms:
-    rules: dict[
-        tuple[str, ...], tuple[tuple[str, ...], ...]
-    ]  # phrase -> alternatives (itself included)
+    rules: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]  # phrase -> its alternatives (itself too)
     longest: int
+    words: dict[str, tuple[str, ...]]  # language -> the one-word phrases of its file
 
     def expand(self, words: list[str]) -> list[tuple[tuple[str, ...], ...]]:
         """Group words into concepts, each with its alternative phrasings (longest phrase wins)."""
@@ -59,40 +65,44 @@ class Synonyms:
                 i += 1
         return out
 
-    def single_words(self) -> list[str]:
-        """The one-word phrases the table knows (candidates for spelling fixes)."""
-        return [k[0] for k in self.rules if len(k) == 1]
+
+SYNONYM_FILES = {"en": "synonyms.txt", "es": "synonyms.es.txt"}  # in the data folder
 
 
-def load_synonyms(path: Path) -> Synonyms:
-    """Read a Solr-style synonym file: ``a, b, c`` (equivalent) and ``a, b => c, d`` (one way)."""
+def load_synonyms(data_dir: Path) -> Synonyms:
+    """Read the Solr-style synonym files of every language into one table: ``a, b, c`` (equivalent)
+    and ``a, b => c, d`` (one way). Words are folded (accents optional)."""
     rules: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
-    if not path.exists():
-        return Synonyms({}, 1)
+    words: dict[str, tuple[str, ...]] = {}
+    for lang, name in SYNONYM_FILES.items():
+        path = data_dir / name
+        if path.exists():
+            words[lang] = _read_rules(path, rules)
+    frozen = {k: tuple(sorted(v, key=lambda p: (p != k, p))) for k, v in rules.items()}
+    return Synonyms(frozen, max((len(k) for k in frozen), default=1), words)
+
+
+def _read_rules(path: Path, rules: dict[tuple[str, ...], set[tuple[str, ...]]]) -> tuple[str, ...]:
+    """Add one file's rules; return the single words its lines start from."""
+    singles: list[str] = []
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        if "=>" in line:
-            left, right = line.split("=>", 1)
-            sources = [tuple(words_of(t)) for t in left.split(",") if words_of(t)]
-            targets = [tuple(words_of(t)) for t in right.split(",") if words_of(t)]
-            for s in sources:
-                rules.setdefault(s, {s}).update(targets)
-        else:
-            terms = [tuple(words_of(t)) for t in line.split(",") if words_of(t)]
-            for t in terms:
-                rules.setdefault(t, {t}).update(terms)
-    frozen = {k: tuple(sorted(v, key=lambda p: (p != k, p))) for k, v in rules.items()}
-    return Synonyms(frozen, max((len(k) for k in frozen), default=1))
+        left, _, right = line.partition("=>")
+        sources = [tuple(words_of(t)) for t in left.split(",") if words_of(t)]
+        targets = [tuple(words_of(t)) for t in right.split(",") if words_of(t)] if right else sources
+        for src in sources:
+            rules.setdefault(src, {src}).update(targets)
+        singles += [src[0] for src in sources if len(src) == 1]
+    return tuple(dict.fromkeys(singles))
 
 
 @dataclass(frozen=True)
 class TextQuery:
-    concepts: list[
-        list[Alternative]
-    ]  # every concept must match; any alternative of a concept will do
+    concepts: list[list[Alternative]]  # every concept must match; any alternative of a concept will do
     corrected: str | None  # the query as we searched it, when a word was replaced by a spelling fix
+    dropped: tuple[str, ...] = ()  # words no field holds and nothing is spelled like: left out
 
 
 def plan(
@@ -101,9 +111,11 @@ def plan(
     known: Callable[[str], bool],
     suggest: Callable[[str], str | None],
 ) -> TextQuery:
-    """Turn ``text`` into concepts and their alternatives, replacing words the index has never seen
-    (``known``: does any field hold this token?) by ``suggest``'s spelling fix."""
+    """Turn ``text`` into concepts and their alternatives. A word the index has never seen
+    (``known``: does any field hold this token?) is replaced by ``suggest``'s spelling fix; with no
+    fix at all it is left out, and said so (``dropped``), rather than matching nothing."""
     fixed: list[str] = []
+    dropped: list[str] = []
     changed = False
     for w in words_of(text):
         toks = tokens(w)
@@ -111,32 +123,32 @@ def plan(
             fixed.append(w)
             continue
         suggestion = suggest(w)
-        changed = changed or bool(suggestion and suggestion != w)
-        fixed.append(suggestion or w)
+        if suggestion is None:
+            dropped.append(w)
+            continue
+        changed = changed or suggestion != w
+        fixed.append(suggestion)
     concepts = []
     for alternatives in synonyms.expand(fixed):
-        alts = list(
-            dict.fromkeys(t for t in (tuple(tokens(" ".join(a))) for a in alternatives) if t)
-        )
+        alts = list(dict.fromkeys(t for t in (tuple(tokens(" ".join(a))) for a in alternatives) if t))
         if alts:
             concepts.append(alts)
-    return TextQuery(concepts, " ".join(fixed) if changed else None)
+    return TextQuery(concepts, " ".join(fixed) if changed else None, tuple(dropped))
 
 
-def closest_word(word: str, vocabulary: dict[str, int], extra: Iterable[str] = ()) -> str | None:
-    """The closest common word (at most 2 edits, 1 for words under 6 letters) to a word the index lacks;
-    ``extra`` words (the synonym table's) count as common."""
+def closest_word(
+    word: str, vocabulary: dict[str, int], extra: Iterable[str] = (), preferred: Iterable[str] = ()
+) -> str | None:
+    """The closest common word (at most 2 edits, 1 for words under 6 letters) to a word the index
+    lacks. ``extra`` words (the synonym tables') count as common, ``preferred`` ones (the page
+    language's) as more common still, so "did you mean" answers in the reader's language."""
     if len(word) < 4 or word.isdigit():
         return None
     limit = 1 if len(word) < 6 else 2
+    weight = {**dict.fromkeys(extra, 1000), **dict.fromkeys(preferred, 2000), **vocabulary}
     candidates = process.extract(
-        word, vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8
+        word, weight.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8
     )
-    candidates += [
-        (k, Levenshtein.distance(word, k), None)
-        for k in extra
-        if Levenshtein.distance(word, k) <= limit
-    ]
     if not candidates:
         return None
-    return min(candidates, key=lambda c: (c[1], -vocabulary.get(c[0], 1000)))[0]
+    return min(candidates, key=lambda c: (c[1], -weight[c[0]]))[0]
