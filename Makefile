@@ -4,7 +4,9 @@ PY := $(VENV)/bin/python
 PORT ?= 5000
 PYTHON ?= python3
 
-.PHONY: run test bench loadtest clean
+MO := directory/translations/es/LC_MESSAGES/messages.mo
+
+.PHONY: run test bench loadtest translations clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,11 +18,16 @@ $(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed package.json
 	npm install --silent --no-audit --no-fund
 	touch $@
 
-run: $(VENV)/.installed
+# The Spanish catalog is compiled from the .po in the repository, never committed.
+$(MO): directory/translations/es/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --quiet -d directory/translations
+
+run: $(VENV)/.installed $(MO)
 	$(PY) scripts/setup_instance.py
 	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
 
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed $(MO)
+	$(VENV)/bin/ruff check --quiet .
 	bash scripts/test_services.sh
 	. ./.test-env && $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -29,6 +36,9 @@ bench: $(VENV)/.installed
 
 loadtest: $(VENV)/.installed
 	bash scripts/loadtest.sh
+
+translations: $(VENV)/.installed
+	$(PY) scripts/translations.py
 
 clean:
 	rm -rf instance test-artifacts .test-env

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -47,9 +48,14 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def N_(message: str) -> str:
+    """Mark a message for translation where it is defined; it is translated where it is shown."""
+    return message
+
+
 RETRY_SECONDS = 30  # what a 503 asks clients to wait while the database is away
 
-DATABASE_AWAY = (
+DATABASE_AWAY = N_(
     "We cannot reach our list of treatment places right now. Please try again in a minute. "
     "Searches may still work."
 )
@@ -76,11 +82,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         messages = {
-            404: "We could not find that page.",
-            405: "That method is not allowed here.",
-            429: "Too many requests. Please wait a moment and try again.",
+            404: _("We could not find that page."),
+            405: _("That method is not allowed here."),
+            429: _("Too many requests. Please wait a moment and try again."),
         }
-        message = messages.get(error.code or 500, error.description or "Something went wrong.")
+        message = messages.get(error.code or 500, error.description or _("Something went wrong."))
         response = _render(DirectoryError(message, error.code or 500))
         if error.code == 429 and error.response is not None:
             for header in (
@@ -104,7 +110,7 @@ def init_app(app: Flask) -> None:
         except SQLAlchemyError:
             pass
         app.logger.warning("database unreachable: %s", type(error).__name__)
-        return _render(DirectoryError(DATABASE_AWAY, 503, retry_after=RETRY_SECONDS))
+        return _render(DirectoryError(_(DATABASE_AWAY), 503, retry_after=RETRY_SECONDS))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]
@@ -112,4 +118,4 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         app.logger.exception("unhandled error")
-        return _render(DirectoryError("Something went wrong on our side. Please try again.", 500))
+        return _render(DirectoryError(_("Something went wrong on our side. Please try again."), 500))

@@ -91,15 +91,11 @@ def parse_guide(path: Path) -> Guide:
     )
 
 
-@lru_cache(maxsize=4)
-def load_guides(data_dir: str) -> tuple[Guide, ...]:
-    """Every guide, in reading order."""
-    return tuple(
-        sorted(
-            (parse_guide(p) for p in (Path(data_dir) / "guides").glob("*.md")),
-            key=lambda g: g.order,
-        )
-    )
+@lru_cache(maxsize=8)
+def load_guides(data_dir: str, lang: str = "en") -> tuple[Guide, ...]:
+    """Every guide in ``lang`` (English in ``guides/``, Spanish in ``guides/es/``), in reading order."""
+    folder = Path(data_dir) / "guides" / ("es" if lang == "es" else "")
+    return tuple(sorted((parse_guide(p) for p in folder.glob("*.md")), key=lambda g: g.order))
 
 
 def plain_text(markdown_text: str) -> str:

@@ -60,7 +60,7 @@ def api_language() -> str:
 def select_locale() -> str:
     if not has_request_context():  # scripts and tests calling the service directly
         return "en"
-    if request.blueprint in API_BLUEPRINTS:
+    if request.blueprint in API_BLUEPRINTS and request.endpoint != "api.docs":
         return api_language()
     return page_language()
 
@@ -93,11 +93,11 @@ def preferred_language() -> str:
 
 
 def alternates() -> Iterable[tuple[str, str]]:
-    """(hreflang, absolute address) of this page in each language, and x-default."""
-    origin = request.host_url.rstrip("/")
+    """(hreflang, address) of this page in each language, and x-default. Root-relative: a page
+    names no other host, not even its own."""
     for lang in LANGUAGES:
-        yield lang, origin + url_in(lang)
-    yield "x-default", origin + url_in("en")
+        yield lang, url_in(lang)
+    yield "x-default", url_in("en")
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext
 
 from .listing import Listing, address_line, make_listing
 from .models import Provider
@@ -16,6 +17,7 @@ from .taxonomy import Group, Option, Taxonomy
 __all__ = [
     "address_line",
     "filter_panel",
+    "filters_in_force",
     "phone_href",
     "phone_text",
     "provider_detail_json",
@@ -47,6 +49,27 @@ def filter_panel(
         if shown:
             panel.append((g, shown))
     return panel
+
+
+def filters_in_force(tax: Taxonomy, query: Any, search_url: str) -> list[tuple[str, str, str]]:
+    """Every chosen filter option as (group label, option label, address of the search without it),
+    labels in the page's language."""
+    out = []
+    for group, options in query.filters.items():
+        g = tax.group(group)
+        if g is None:
+            continue
+        for key in options:
+            option = g.option(key)
+            if option is None:
+                continue
+            filters = {k: v for k, v in query.filters.items() if k != group}
+            rest = tuple(o for o in options if o != key)
+            if rest:
+                filters[group] = rest
+            href = f"{search_url}?{query.url_query(filters=filters, page=1)}"
+            out.append((gettext(g.label), gettext(option.label), href))
+    return out
 
 
 def phone_href(phone: dict[str, str]) -> str:
@@ -159,7 +182,7 @@ def service_sources(
             for o in opts:
                 names = out.setdefault((g, o.key), [])
                 for r in records:
-                    label, year = labels.get(r.source, r.source), r.source_date[:4]
+                    label, year = gettext(labels.get(r.source, r.source)), r.source_date[:4]
                     name = f"{label} ({year})" if year and year not in label else label
                     if name not in names:
                         names.append(name)

@@ -39,6 +39,7 @@ class Group:
     label: str
     description: str
     options: tuple[Option, ...]
+    note: str = ""  # a sentence the filters show under the group (how its options differ)
 
     def option(self, key: str) -> Option | None:
         return next((o for o in self.options if o.key == key), None)
@@ -182,6 +183,7 @@ def load_taxonomy(data_dir: Path) -> Taxonomy:
                 )
                 for o in g.get("option", [])
             ),
+            note=g.get("note", ""),
         )
         for g in raw["group"]
     )

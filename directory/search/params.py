@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from flask_babel import gettext as _
+
 from ..errors import DirectoryError
 from ..taxonomy import Taxonomy
 
@@ -69,13 +71,18 @@ def number_param(args: Mapping[str, Any], name: str, kind: type, low: float, hig
     try:
         value = kind(str(raw).strip())
     except ValueError:
+        message = (
+            _("'%(name)s' must be a whole number, not %(value)s.")
+            if kind is int
+            else _("'%(name)s' must be a number, not %(value)s.")
+        )
+        raise DirectoryError(message % {"name": name, "value": repr(str(raw)[:30])}, 400, name) from None
+    if isinstance(value, float) and not math.isfinite(value) or not (low <= value <= high):
         raise DirectoryError(
-            f"'{name}' must be a {'whole ' if kind is int else ''}number, not {str(raw)[:30]!r}.",
+            _("'%(name)s' must be between %(low)s and %(high)s.", name=name, low=f"{low:g}", high=f"{high:g}"),
             400,
             name,
-        ) from None
-    if isinstance(value, float) and not math.isfinite(value) or not (low <= value <= high):
-        raise DirectoryError(f"'{name}' must be between {low:g} and {high:g}.", 400, name)
+        )
     return value
 
 
@@ -90,7 +97,9 @@ def text_param(args: Mapping[str, Any], name: str, limit: int) -> str:
     """A text parameter, stripped, at most ``limit`` characters, or a 400 naming it."""
     value = str(args.get(name) or "").strip()
     if len(value) > limit:
-        raise DirectoryError(f"'{name}' is too long: at most {limit} characters.", 400, name)
+        raise DirectoryError(
+            _("'%(name)s' is too long: at most %(limit)s characters.", name=name, limit=limit), 400, name
+        )
     return value
 
 
@@ -101,7 +110,7 @@ def flag_param(args: Mapping[str, Any], name: str) -> bool:
         return False
     if raw in ("1", "true", "yes"):
         return True
-    raise DirectoryError(f"'{name}' must be true or false (1 or 0).", 400, name)
+    raise DirectoryError(_("'%(name)s' must be true or false (1 or 0).", name=name), 400, name)
 
 
 def parse_query(
@@ -116,7 +125,9 @@ def parse_query(
     lon = number_param(args, "lon", float, -180, 180)
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"
-        raise DirectoryError(f"'{missing}' is needed too: give both 'lat' and 'lon'.", 400, missing)
+        raise DirectoryError(
+            _("'%(name)s' is needed too: give both 'lat' and 'lon'.", name=missing), 400, missing
+        )
     radius = number_param(args, "radius", float, 1, config["MAX_RADIUS"])
     filters: dict[str, tuple[str, ...]] = {}
     for group in tax.groups:
@@ -125,7 +136,8 @@ def parse_query(
         if unknown:
             choices = ", ".join(o.key for o in group.options)
             raise DirectoryError(
-                f"'{group.key}' has no option {unknown[0][:40]!r}; choose from: {choices}.",
+                _("'%(name)s' has no option %(value)s; choose from: %(choices)s.", name=group.key,
+                  value=repr(unknown[0][:40]), choices=choices),
                 400,
                 group.key,
             )
@@ -133,7 +145,9 @@ def parse_query(
             filters[group.key] = tuple(dict.fromkeys(chosen))
     sort = str(args.get("sort") or "").strip() or None
     if sort is not None and sort not in SORTS:
-        raise DirectoryError(f"'sort' must be one of: {', '.join(SORTS)}.", 400, "sort")
+        raise DirectoryError(
+            _("'%(name)s' must be one of: %(choices)s.", name="sort", choices=", ".join(SORTS)), 400, "sort"
+        )
     unlisted = flag_param(args, "unlisted")
     page = number_param(args, "page", int, 1, 10_000) or 1
     per_page = min(

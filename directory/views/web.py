@@ -1,10 +1,22 @@
-"""Pages for people: home, search results, provider pages, guides, about."""
+"""Pages for people: home, search results and their map, provider pages, guides, about."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date, gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -12,10 +24,12 @@ from wtforms.validators import DataRequired, Length
 
 from ..db import db
 from ..guides import load_guides
+from ..i18n import came_from_outside, page_language, preferred_language, url_in
 from ..models import ProblemReport, Provider, provider_by_path_id
 from ..present import (
     address_line,
     filter_panel,
+    filters_in_force,
     phone_href,
     phone_text,
     provider_urls,
@@ -23,7 +37,8 @@ from ..present import (
     tag_groups,
 )
 from ..provenance import PRECISION_RANK, contributions, licences, newest_date, source_labels
-from ..search.params import parse_query
+from ..resultmap import render_svg
+from ..search.params import number_param, parse_query
 from ..search.service import find_providers, nearby
 from ..search.snapshot import snapshot
 from ..security import limiter
@@ -31,64 +46,113 @@ from ..security import limiter
 bp = Blueprint("web", __name__)
 
 REPORT_KINDS = [
-    ("closed", "This place has closed"),
-    ("phone", "The phone number is wrong"),
-    ("address", "The address is wrong"),
-    ("services", "The services listed are wrong"),
-    ("other", "Something else"),
+    ("", lazy_gettext("Choose one…")),
+    ("closed", lazy_gettext("This place has closed")),
+    ("phone", lazy_gettext("The phone number is wrong")),
+    ("address", lazy_gettext("The address is wrong")),
+    ("services", lazy_gettext("The services listed are wrong")),
+    ("other", lazy_gettext("Something else")),
 ]
 
 
 class ReportForm(FlaskForm):
+    # No reason is chosen for the reader: the first choice is empty, and required.
     kind = SelectField(
-        "What is wrong?",
-        choices=[SelectChoice(v, label) for v, label in REPORT_KINDS],
-        validators=[DataRequired()],
+        lazy_gettext("What is wrong?"),
+        choices=[SelectChoice(value, label) for value, label in REPORT_KINDS],
+        validators=[DataRequired(message=lazy_gettext("Please choose what is wrong."))],
     )
     message = TextAreaField(
-        "Details (optional). Please do not include health information.",
+        lazy_gettext("Details (optional). Please do not include health information."),
         validators=[Length(max=2000)],
     )
 
 
 @bp.app_template_filter("long_date")
 def long_date(value: str | date) -> str:
-    """'2027-10-31' (or a date) → 'October 31, 2027'; other text as it is."""
+    """'2027-10-31' (or a date) → 'October 31, 2027' in the page's language; other text as it is."""
     try:
         d = value if isinstance(value, date) else date.fromisoformat(str(value))
     except ValueError:
         return str(value)
-    return f"{d.strftime('%B')} {d.day}, {d.year}"
+    return str(format_date(d, format="long"))
+
+
+@bp.app_template_filter("translated_from")
+def translated_from(key: str, words: dict[str, str]) -> str:
+    """``key``'s words in the page's language, from a table the template made with ``_()``."""
+    return words.get(key, key)
 
 
 @bp.app_context_processor
 def helpers() -> dict[str, object]:
+    tax = current_app.extensions["taxonomy"]
     return {
-        "taxonomy": current_app.extensions["taxonomy"],
+        "taxonomy": tax,
         "phone_href": phone_href,
         "phone_text": phone_text,
         "address_line": address_line,
         "tag_groups": tag_groups,
-        "filter_panel": lambda q, r: filter_panel(current_app.extensions["taxonomy"], q, r),
+        "filter_panel": lambda q, r: filter_panel(tax, q, r),
     }
+
+
+def _guides() -> tuple[Any, ...]:
+    return load_guides(current_app.config["DATA_DIR"], page_language())
 
 
 @bp.get("/")
 def home():  # type: ignore[no-untyped-def]
-    return render_template(
-        "home.html",
-        guides=load_guides(current_app.config["DATA_DIR"]),
-        providers=len(snapshot().catalog),
-    )
+    # Only where a visit starts does the browser's language choose: a link within the site, or any
+    # other address, keeps the language it is in.
+    if page_language() == "en" and came_from_outside() and preferred_language() == "es":
+        response = redirect(url_in("es", "/"), 302)
+    else:
+        response = current_app.make_response(
+            render_template("home.html", guides=_guides(), providers=len(snapshot().catalog))
+        )
+    response.vary.add("Accept-Language")
+    return response
 
 
 @bp.get("/search")
 def search():  # type: ignore[no-untyped-def]
-    query = parse_query(request.args, current_app.extensions["taxonomy"], current_app.config)
+    tax = current_app.extensions["taxonomy"]
+    query = parse_query(request.args, tax, current_app.config)
     results = find_providers(query) if (query.q or query.has_location or query.filters) else None
     hits = results.hits if results else []
     cards = list(zip(hits, provider_urls([h.listing.path_id for h in hits])))
-    return render_template("search.html", query=query, results=results, cards=cards)
+    in_force = filters_in_force(tax, results.query, url_for("web.search")) if results else []
+    return render_template(
+        "search.html", query=query, results=results, cards=cards, in_force=in_force
+    )
+
+
+@bp.get("/search/map.svg")
+def search_map():  # type: ignore[no-untyped-def]
+    """The page of results as a map: the search circle and numbered markers (an image, no script)."""
+    query = parse_query(request.args, current_app.extensions["taxonomy"], current_app.config)
+    results = find_providers(query)
+    place = results.location
+    if place is None:
+        abort(404)
+    first = (results.query.page - 1) * results.query.per_page + 1
+    points = [
+        (str(first + i), h.listing.latitude, h.listing.longitude) for i, h in enumerate(results.hits)
+    ]
+    near = place.precision != "state"
+    width = number_param(request.args, "w", int, 200, 1000) or 640
+    height = number_param(request.args, "h", int, 200, 1000) or 400
+    svg = render_svg(
+        (place.latitude, place.longitude) if near else None,
+        results.query.radius if near else None,
+        points,
+        width=width,
+        height=height,
+    )
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def _provider_or_404(path_id: str) -> Provider:
@@ -131,7 +195,7 @@ def _provenance(p: Provider) -> dict[str, object]:
 
 
 def _report_limit() -> str:
-    return current_app.config["REPORT_RATE_LIMIT"]
+    return current_app.config["REPORT_RATE_LIMIT"]  # type: ignore[no-any-return]
 
 
 @bp.post("/providers/<path_id>/report")
@@ -140,25 +204,27 @@ def report(path_id: str):  # type: ignore[no-untyped-def]
     p = _provider_or_404(path_id)
     form = ReportForm()
     if not form.validate_on_submit():
-        return render_template(
+        html = render_template(
             "provider.html", p=p, nearby=[], form=form, back="", **_provenance(p)
-        ), 400
+        )
+        return html, 400
     db.session.add(
         ProblemReport(provider_id=p.id, kind=form.kind.data, message=form.message.data or "")
     )
     db.session.commit()
-    flash("Thank you. We will check this listing.")
+    # Shown inside the report section, which the redirect scrolls to: what the reader sees.
+    flash(gettext("Thank you. We will check this listing."), "report")
     return redirect(url_for("web.provider", path_id=p.path_id) + "#report", 303)
 
 
 @bp.get("/guides/")
 def guides():  # type: ignore[no-untyped-def]
-    return render_template("guides.html", guides=load_guides(current_app.config["DATA_DIR"]))
+    return render_template("guides.html", guides=_guides())
 
 
 @bp.get("/guides/<slug>")
 def guide(slug: str):  # type: ignore[no-untyped-def]
-    all_guides = load_guides(current_app.config["DATA_DIR"])
+    all_guides = _guides()
     g = next((g for g in all_guides if g.slug == slug), None)
     if g is None:
         abort(404)
