@@ -1,4 +1,6 @@
-"""Distances on the Earth's surface: the one great-circle formula that search, linkage and maps share."""
+"""Distances on the Earth's surface: the one great-circle formula that search, linkage
+and maps share.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ Degrees = TypeVar("Degrees", float, np.ndarray)
 
 
 def miles_between(lat1: float, lon1: float, lat2: Degrees, lon2: Degrees) -> Degrees:
-    """Great-circle (haversine) distance in miles from one point to another point, or to many (arrays)."""
+    """Great-circle (haversine) distance in miles from one point to another point, or to many
+    (arrays)."""
     # One formula for both: plain floats take the math module's functions (10x faster on one pair,
     # which record linkage compares by the million), arrays numpy's.
     xp: Any = np if isinstance(lat2, np.ndarray) else math

@@ -23,7 +23,7 @@ from .normalize import STATES, state_code, text
 
 MAIN_CITY_ZIPS = 5  # a bare city name is read as a place only for cities with this many ZIP codes
 MAIN_CITY_RATIO = 5  # ... and this many times more than any other city of that name
-SIMILAR_NAME = 80  # rapidfuzz ratio for a place name that may be a misspelling
+SIMILAR_NAME = 85  # rapidfuzz ratio for a place name that may be a misspelling
 
 _COORDS = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 _ZIP = re.compile(r"(?:^|\D)(\d{5})(?:-\d{4})?\s*$")

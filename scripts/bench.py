@@ -10,12 +10,13 @@ coordinates and names, and a second SQLite database holding the same rows for th
   exact great-circle distances for the R*Tree's candidates;
 * ``naive``: ``LIKE`` over the same text and the haversine formula over every row, all in SQL.
 
-The mix (``scripts/bench_queries.json``) runs against every system, once each (``--repeat``), after a
-few warm-up queries that are not in it. Our figures are whole ``find_providers`` calls (place lookup,
-text, filters, facets, sorting, reading the page's rows) in a request context of their own; the
-baselines get the place already resolved and compute no facets, synonyms or spelling fixes. Texts of
-the combined queries recur from the text-only ones, as popular words do, so caches keyed by text help
-there; the ``cold`` rows forget every remembered query before each one, so they are a first request.
+The mix (``scripts/bench_queries.json``) runs against every system, once each (``--repeat``),
+after a few warm-up queries that are not in it. Our figures are whole ``find_providers`` calls
+(place lookup, text, filters, facets, sorting, reading the page's rows) in a request context of
+their own; the baselines get the place already resolved and compute no facets, synonyms or spelling
+fixes. Texts of the combined queries recur from the text-only ones, as popular words do, so caches
+keyed by text help there; the ``cold`` rows forget every remembered query before each one, so they
+are a first request.
 
 ``ours`` is the Whoosh text index; with ``--postgres URL`` (a database the bench may empty) the same
 data is loaded there too and ``ours-pg`` is PostgreSQL full-text search, side by side. Location-only
@@ -80,7 +81,7 @@ class Case:
     groups: list[frozenset[str]]  # per filtered group, the codes any of its chosen options means
 
 
-# -- data -------------------------------------------------------------------------------------------
+# -- data ------------------------------------------------------------------------------------------
 def build_app(folder: Path, database_url: str | None = None) -> Flask:
     """SQLite with the Whoosh index, or (``database_url``) PostgreSQL with its full-text search."""
     return create_app(
@@ -132,7 +133,8 @@ def load(
 def import_bundle(
     data_dir: Path, folder: Path, files: int | None, log: Callable[..., None]
 ) -> None:
-    """Import the bundled files through ``load_bundle``; with ``files``, a manifest of only the first ones."""
+    """Import the bundled files through ``load_bundle``; with ``files``, a manifest of only the
+    first ones."""
     if files is None:
         load_bundle(data_dir, echo=log)
         return
@@ -151,7 +153,8 @@ def import_bundle(
 
 
 def replicate(scale: int, seed: int = 1) -> int:
-    """Add ``scale - 1`` copies of every active provider, moved 0.5-4 km and renamed; return the new count."""
+    """Add ``scale - 1`` copies of every active provider, moved 0.5-4 km and renamed; return the
+    new count."""
     table = Provider.__table__
     originals = [
         dict(r._mapping)
@@ -225,9 +228,10 @@ def build_baselines(path: Path, tax: Any) -> sqlite3.Connection:
     return conn
 
 
-# -- the baselines ----------------------------------------------------------------------------------
+# -- the baselines ---------------------------------------------------------------------------------
 def great_circle(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Haversine distance in miles, written separately from the catalog's so the check is independent."""
+    """Haversine distance in miles, written separately from the catalog's so the check is
+    independent."""
     phi, phis = math.radians(lat), np.radians(lats)
     h = (
         np.sin((phis - phi) / 2) ** 2
@@ -261,7 +265,8 @@ def fts_match(words: list[str]) -> str:
 
 
 def fts_rtree(conn: sqlite3.Connection, case: Case) -> list[int]:
-    """Ids in result order: FTS5 for text (best bm25 first), R*Tree then exact distance for a place."""
+    """Ids in result order: FTS5 for text (best bm25 first), R*Tree then exact distance for a
+    place."""
     if case.point is None:
         rows = conn.execute(
             "SELECT p.id, p.codes FROM fts JOIN plain p ON p.id = fts.rowid "
@@ -299,7 +304,8 @@ HAVERSINE_SQL = (
 
 
 def naive(conn: sqlite3.Connection, case: Case) -> list[int]:
-    """Ids in result order: LIKE over all text, haversine over all rows, in one scan of the table."""
+    """Ids in result order: LIKE over all text, haversine over all rows, in one scan of the
+    table."""
     like = " AND ".join(f"body LIKE :w{i}" for i in range(len(case.words))) or "1"
     params: dict[str, Any] = {f"w{i}": f"%{w}%" for i, w in enumerate(case.words)}
     if case.point is None:
@@ -314,7 +320,7 @@ def naive(conn: sqlite3.Connection, case: Case) -> list[int]:
     return [i for i, codes in rows if passes(codes, case.groups)]
 
 
-# -- running ----------------------------------------------------------------------------------------
+# -- running ---------------------------------------------------------------------------------------
 def prepare(app: Flask, mix: list[dict[str, Any]]) -> list[Case]:
     tax = app.extensions["taxonomy"]
     codes = {(o.group, o.key): frozenset(o.codes) for o in tax.options}
@@ -400,7 +406,8 @@ def percentiles(samples: dict[str, list[float]]) -> dict[str, dict[str, float]]:
 
 
 def our_ids(app: Flask, query: SearchQuery) -> tuple[int, set[int]]:
-    """Every provider id find_providers gives for a query, page by page, and the total it reports."""
+    """Every provider id find_providers gives for a query, page by page, and the total it
+    reports."""
     ids: set[int] = set()
     page = 1
     while True:
@@ -505,7 +512,8 @@ def ratios(lat: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[str, f
 
 def report(r: dict[str, Any]) -> None:
     print(
-        f"search bench: scale {r['scale']}, {r['providers']:,} providers, {r['queries']} queries x {r['repeat']} "
+        f"search bench: scale {r['scale']}, {r['providers']:,} providers, "
+        f"{r['queries']} queries x {r['repeat']} "
         f"({', '.join(f'{n} {k}' for k, n in r['kinds'].items())}); "
         f"load {r['load_before']} -> {r['load_after']} on {r['cpus']} CPUs"
     )
@@ -537,8 +545,8 @@ def report(r: dict[str, Any]) -> None:
     agree = r.get("backends_agree")
     if agree:
         print(
-            f"check: Whoosh and PostgreSQL give the same total and first page on all {agree['queries']} "
-            f"queries: {'PASS' if agree['passed'] else 'FAIL'}"
+            f"check: Whoosh and PostgreSQL give the same total and first page on all "
+            f"{agree['queries']} queries: {'PASS' if agree['passed'] else 'FAIL'}"
         )
         for p in agree["problems"][:10]:
             print(f"  {p}")
@@ -552,7 +560,8 @@ def run(
     log: Callable[..., None] = print,
     postgres: str | None = None,
 ) -> dict[str, Any]:
-    """Build everything in a temporary folder, measure every system and check them; return the figures."""
+    """Build everything in a temporary folder, measure every system and check them; return the
+    figures."""
     mix = json.loads(queries.read_text())
     setup: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
@@ -587,7 +596,8 @@ def run(
             load_after = [round(x, 2) for x in os.getloadavg()]
             log("  checking location-only results")
             result_check = check(apps["ours"], conn, cases)
-            # The databases number providers apart: PostgreSQL is checked against Whoosh by public id.
+            # The databases number providers apart: PostgreSQL is checked against Whoosh by
+            # public id.
             agree = backends_agree(apps["ours"], apps["ours-pg"], cases) if postgres else None
         finally:
             conn.close()

@@ -1,13 +1,16 @@
 """Fault drills: kill -9 during an import, searches during reindexing, a missing or corrupt index.
 
     .venv/bin/python scripts/faults.py kill9 [--file PATH] [--trials 10] [--seed N]
-    .venv/bin/python scripts/faults.py reindex-load [--requests 2000] [--threads 4] [--min-reindexes 3]
+    .venv/bin/python scripts/faults.py reindex-load [--requests 2000] [--threads 4] \
+[--min-reindexes 3]
     .venv/bin/python scripts/faults.py corrupt-index
     .venv/bin/python scripts/faults.py db-down [--seconds 8] [--threads 3]
 
-Each drill builds its own instance in a temporary folder (SQLite file and index folder, passed to the
+Each drill builds its own instance in a temporary folder (SQLite file and index folder, \
+passed to the
 app as DATABASE_URL and INDEX_DIR; ``db-down`` starts a PostgreSQL server of its own there, which it
-stops and starts again under load), prints what it measured, and exits 1 if anything was inconsistent.
+stops and starts again under load), prints what it measured, and exits 1 if anything was \
+inconsistent.
 Servers listen on a free port between 5200 and 5299.
 """
 
@@ -50,10 +53,11 @@ NATIONAL_SU = SAMHSA / "substance-use-facilities-national.csv"
 NSSATS = SAMHSA / "nssats-2017-directory-otp.csv"
 
 
-# -- an instance in a folder ---------------------------------------------------------------------------
+# -- an instance in a folder -----------------------------------------------------------------------
 @dataclass
 class State:
-    """What the database holds (timestamps left out, so two runs of the same import compare equal)."""
+    """What the database holds (timestamps left out, so two runs of the same import compare
+    equal)."""
 
     providers: int
     active: int
@@ -105,7 +109,8 @@ class Instance:
                 db.engine.dispose()
 
     def check_isolated(self) -> None:
-        """Refuse to run if the app, started as the subprocesses start it, would use another database."""
+        """Refuse to run if the app, started as the subprocesses start it, would use another
+        database."""
         out = subprocess.run(
             [
                 PY,
@@ -147,7 +152,8 @@ class Instance:
             return db_state()
 
     def inspect(self, rebuild: bool) -> dict[str, Any]:
-        """Database state, index health, whether the index holds exactly the active providers; then ensure_index."""
+        """Database state, index health, whether the index holds exactly the active providers;
+        then ensure_index."""
         from directory.search.upkeep import ensure_index, index_health
 
         with self.app():
@@ -164,7 +170,8 @@ class Instance:
 
 
 def db_state() -> State:
-    """Counts and a checksum of every row of provider, provider_source and meta (but their timestamps)."""
+    """Counts and a checksum of every row of provider, provider_source and meta (but their
+    timestamps)."""
     from sqlalchemy import text
 
     from directory.db import db
@@ -219,7 +226,8 @@ def free_port(low: int = 5200, high: int = 5299) -> int:
 
 @contextmanager
 def server(inst: Instance, log: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run gunicorn on the instance the way `make run` does; yield its base URL once /readyz answers."""
+    """Run gunicorn on the instance the way `make run` does; yield its base URL once /readyz
+    answers."""
     import requests
 
     port = free_port()
@@ -262,7 +270,7 @@ def server(inst: Instance, log: Path, extra_env: dict[str, str] | None = None) -
             proc.wait()
 
 
-# -- kill -9 during an import ------------------------------------------------------------------------
+# -- kill -9 during an import ----------------------------------------------------------------------
 @dataclass
 class Trial:
     delay: float
@@ -282,7 +290,8 @@ class Trial:
 def kill9_drill(
     file: Path, fractions: list[float], work: Path, echo: Callable[[str], None] = print
 ) -> list[Trial]:
-    """Import ``file`` once to learn the end state, then kill -9 fresh imports at ``fractions`` of its duration."""
+    """Import ``file`` once to learn the end state, then kill -9 fresh imports at ``fractions`` of
+    its duration."""
     inst = Instance(work / "live")
     inst.check_isolated()
     with inst.app():
@@ -300,7 +309,8 @@ def kill9_drill(
     summary = json.loads((work / "reference.log").read_text().strip().splitlines()[-1])
     after = inst.state()
     echo(
-        f"file: {file.name}; uninterrupted import: {duration:.2f} s wall (import itself {summary['seconds']} s), "
+        f"file: {file.name}; uninterrupted import: {duration:.2f} s wall "
+        f"(import itself {summary['seconds']} s), "
         f"{summary['rows']} rows, {summary['added']} added, {summary['merged']} merged"
     )
     echo(f"  before: {before}")
@@ -329,10 +339,14 @@ def kill9_drill(
             seen["ids_match_after"],
         )
         trials.append(t)
+        ids_note = (
+            "" if t.ids_match == t.in_step else f" (ids {'match' if t.ids_match else 'differ'})"
+        )
         echo(
-            f"  trial {i:2}: kill at {delay:5.2f} s ({fraction:4.0%}){' (already finished)' if finished else ''}: "
+            f"  trial {i:2}: kill at {delay:5.2f} s ({fraction:4.0%})"
+            f"{' (already finished)' if finished else ''}: "
             f"database {which.upper()}; index {'in step' if t.in_step else 'OUT OF STEP'}"
-            f"{'' if t.ids_match == t.in_step else ' (ids ' + ('match' if t.ids_match else 'differ') + ')'}; "
+            f"{ids_note}; "
             f"ensure_index {'rebuilt it' if t.rebuilt else 'left it'} -> "
             f"{'in step' if t.in_step_after and t.ids_match_after else 'STILL OUT OF STEP'}"
             f"{'' if t.consistent else '  <-- INCONSISTENT'}"
@@ -355,7 +369,7 @@ def cmd_kill9(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-# -- searches while reindexing -----------------------------------------------------------------------
+# -- searches while reindexing ---------------------------------------------------------------------
 PLACES = [
     "35007",
     "Waterbury, CT",
@@ -413,7 +427,8 @@ def load_under_reindex(
     work: Path,
     max_seconds: float = 900,
 ) -> dict[str, Any]:
-    """Send ``total`` searches from ``threads`` threads while scripts/reindex.py runs again and again."""
+    """Send ``total`` searches from ``threads`` threads while scripts/reindex.py runs again and
+    again."""
     import requests
 
     rng = random.Random(seed)
@@ -505,7 +520,8 @@ def cmd_reindex_load(args: argparse.Namespace) -> int:
         with inst.app() as app:
             load_bundle(Path(app.config["DATA_DIR"]), echo=lambda *_: None)
         print(f"loaded the national bundle in {time.perf_counter() - t:.0f} s: {inst.state()}")
-        # The API's per-client rate limit would answer most of these with 429: lift it for the drill.
+        # The API's per-client rate limit would answer most of these with 429: lift it for
+        # the drill.
         with server(inst, work / "gunicorn.log", {"API_RATE_LIMIT": "1000000 per minute"}) as base:
             print(
                 f"gunicorn on {base}; {args.threads} client threads; scripts/reindex.py in a loop"
@@ -518,11 +534,13 @@ def cmd_reindex_load(args: argparse.Namespace) -> int:
         health = inst.inspect(rebuild=False)
     ok_reindexes = sum(1 for rc, _ in r["reindexes"] if rc == 0)
     print(
-        f"requests: {r['requests']} in {r['seconds']:.1f} s ({r['requests'] / r['seconds']:.0f}/s); "
+        f"requests: {r['requests']} in {r['seconds']:.1f} s "
+        f"({r['requests'] / r['seconds']:.0f}/s); "
         f"statuses: {r['statuses']}"
     )
     print(
-        f"latency: p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, max {r['max'] * 1000:.0f} ms"
+        f"latency: p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, "
+        f"max {r['max'] * 1000:.0f} ms"
     )
     print(
         f"reindex runs: {len(r['reindexes'])} ({ok_reindexes} exit 0), "
@@ -531,7 +549,8 @@ def cmd_reindex_load(args: argparse.Namespace) -> int:
     print(f"name-only fallback answers (index unavailable): {r['fallback']}")
     print(f"tracebacks or worker timeouts in the server log: {worker_errors}")
     print(
-        f"index after the drill: {'in step' if health['health']['in_step'] and health['ids_match'] else 'OUT OF STEP'}"
+        "index after the drill: "
+        f"{'in step' if health['health']['in_step'] and health['ids_match'] else 'OUT OF STEP'}"
     )
     for f in r["failures"][:20]:
         print(f"  failed: {f}")
@@ -540,7 +559,7 @@ def cmd_reindex_load(args: argparse.Namespace) -> int:
     return 1 if failures or r["fallback"] or not health["health"]["in_step"] else 0
 
 
-# -- a missing or corrupt index ------------------------------------------------------------------------
+# -- a missing or corrupt index --------------------------------------------------------------------
 def _live(inst: Instance) -> Path:
     return inst.index_dir / (inst.index_dir / "CURRENT").read_text().strip()
 
@@ -550,7 +569,8 @@ def _garble(path: Path) -> None:
 
 
 def _each_live_file(action: Callable[[Path], None], toc: bool | None) -> Callable[[Instance], None]:
-    """Apply ``action`` to the live generation's files: only TOCs (True), all but TOCs (False), or all (None)."""
+    """Apply ``action`` to the live generation's files: only TOCs (True), all but TOCs (False), or
+    all (None)."""
 
     def run(inst: Instance) -> None:
         for path in sorted(_live(inst).iterdir()):
@@ -597,7 +617,8 @@ def fetch(url: str) -> tuple[str, str]:
 
 
 def probe(base: str, urls: list[str], repeat: int = 4) -> tuple[Counter[str], int]:
-    """Status counts of ``urls``, each asked ``repeat`` times (to reach every worker), and fallback answers."""
+    """Status counts of ``urls``, each asked ``repeat`` times (to reach every worker), and fallback
+    answers."""
     statuses: Counter[str] = Counter()
     fallback = 0
     for url in urls:
@@ -614,7 +635,8 @@ def corrupt_drill(
     breaks: dict[str, Callable[[Instance], None]],
     echo: Callable[[str], None] = print,
 ) -> list[dict[str, Any]]:
-    """Break the index each way in turn; check health, location-only and text searches; then ensure_index."""
+    """Break the index each way in turn; check health, location-only and text searches; then
+    ensure_index."""
     results = []
     for name, breaker in breaks.items():
         breaker(inst)
@@ -652,9 +674,11 @@ def corrupt_drill(
         )
         results.append(r)
         echo(
-            f"  {name}:\n    /healthz {r['health']} (in_step {r['in_step']}); location-only searches {dict(loc)}; "
+            f"  {name}:\n    /healthz {r['health']} (in_step {r['in_step']}); "
+            f"location-only searches {dict(loc)}; "
             f"text searches {dict(text)}, {fallback} of them name-only fallback\n"
-            f"    ensure_index() {'rebuilt' if r['rebuilt'] else 'did NOT rebuild'}; then /healthz {r['health_after']}, "
+            f"    ensure_index() {'rebuilt' if r['rebuilt'] else 'did NOT rebuild'}; "
+            f"then /healthz {r['health_after']}, "
             f"text searches {dict(text2)}{'' if r['ok'] else '  <-- FAILED'}"
         )
     return results
@@ -687,11 +711,13 @@ def cmd_corrupt_index(args: argparse.Namespace) -> int:
         line for line in log.splitlines() if "was sent SIG" in line or "exited with code" in line
     ]
     print(
-        f"worker crashes in the server log: {len(crashes)}{': ' + crashes[0].strip() if crashes else ''}"
+        f"worker crashes in the server log: {len(crashes)}"
+        f"{': ' + crashes[0].strip() if crashes else ''}"
     )
     failed = [r["break"] for r in results if not r["ok"]]
     print(
-        f"failed scenarios: {len(failed)} of {len(results)}{': ' + ', '.join(failed) if failed else ''}"
+        f"failed scenarios: {len(failed)} of {len(results)}"
+        f"{': ' + ', '.join(failed) if failed else ''}"
     )
     return 1 if failed else 0
 
@@ -705,8 +731,8 @@ def _pg_bin(name: str) -> str:
 
 
 class PrivatePostgres:
-    """A PostgreSQL server of the drill's own, in a folder, on a free port: stopped and started at will
-    without touching the server other tests use. As root, it runs as the ``postgres`` user."""
+    """A PostgreSQL server of the drill's own, in a folder, on a free port: stopped and started at
+    will without touching the server other tests use. As root, it runs as the ``postgres`` user."""
 
     def __init__(self) -> None:
         # A folder of its own right under the temporary directory: the server's user must reach it.
@@ -764,9 +790,10 @@ NEEDS_DATABASE = {"provider page", "provider API"}
 def db_down_drill(
     work: Path, seconds: float = 8.0, threads: int = 3, echo: Callable[[str], None] = print
 ) -> dict[str, Any]:
-    """Serve an instance on a PostgreSQL server of its own; stop the server under load, then start it.
-    While it is down, searches and pages that need nothing more answer 200 (with a notice), the rest
-    503 with Retry-After, never 500; once it is back, everything answers 200 without a restart."""
+    """Serve an instance on a PostgreSQL server of its own; stop the server under load, then
+    start it. While it is down, searches and pages that need nothing more answer 200 (with a
+    notice), the rest 503 with Retry-After, never 500; once it is back, everything answers 200
+    without a restart."""
     import requests
 
     pg = PrivatePostgres()
@@ -854,7 +881,8 @@ def db_down_drill(
     for phase, by in result["phases"].items():
         echo(f"  {phase}: " + "; ".join(f"{k} {dict(v)}" for k, v in by.items()))
     echo(
-        f"  /healthz while down {health_down}, after {health_back}; Retry-After {sorted(retry_after)}; "
+        f"  /healthz while down {health_down}, after {health_back}; "
+        f"Retry-After {sorted(retry_after)}; "
         f"{notices} answers while down carried the notice; {result['tracebacks']} tracebacks logged"
     )
     return result

@@ -1,5 +1,5 @@
-"""Print each guide's reading level: Flesch-Kincaid grade for English (at most 8), Fernández-Huerta for
-Spanish (at least 70), as textstat computes them on the text a reader sees.
+"""Print each guide's reading level: Flesch-Kincaid grade for English (at most 8),
+Fernández-Huerta for Spanish (at least 70), as textstat computes them on the text a reader sees.
 
     .venv/bin/python scripts/guide_readability.py            # every guide
     .venv/bin/python scripts/guide_readability.py es/detox   # one guide

@@ -1,5 +1,6 @@
-"""scripts/bench.py: a tiny run (four bundle files, two copies) produces every figure and passes its check;
-scripts/loadtest_urls.py: the load test's URL mix is repeatable and every URL in it answers 200.
+"""scripts/bench.py: a tiny run (four bundle files, two copies) produces every figure and passes
+its check; scripts/loadtest_urls.py: the load test's URL mix is repeatable and every URL in it
+answers 200.
 
 This proves the scripts work, not how fast anything is: no timing is asserted.
 """

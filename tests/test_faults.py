@@ -1,4 +1,5 @@
-"""Fast fault drills (the long ones are ``scripts/faults.py``): kill -9 mid-import, a broken index, reindex under load.
+"""Fast fault drills (the long ones are ``scripts/faults.py``): kill -9 mid-import, a broken index,
+reindex under load.
 
 Each leaves the database either as it was or fully imported, and the index in step or rebuilt by
 ``ensure_index()`` (what ``make run`` calls at start).
@@ -73,7 +74,8 @@ def test_a_broken_index_is_reported_searched_around_and_rebuilt(
     assert client.get("/healthz").status_code == 200
 
 
-# Run in a child process: a reader that maps the files would die of SIGBUS here, taking pytest with it.
+# Run in a child process: a reader that maps the files would die of SIGBUS here, taking
+# pytest with it.
 TRUNCATE_UNDER_LIVE_READER = """
 from directory.search.service import warm_up
 from tests.conftest import make_app
@@ -88,7 +90,9 @@ with app.app_context():
     for words in ["fluvanna", "orchard", "staunton"]:  # words of names
         for c in (client, later):
             r = c.get("/api/v1/providers?q=" + words)
-            print(r.status_code, r.json["total"] > 0, "being repaired" in " ".join(r.json["notices"]))
+            print(
+                r.status_code, r.json["total"] > 0, "being repaired" in " ".join(r.json["notices"])
+            )
 """
 
 
@@ -109,7 +113,8 @@ def test_segment_files_cut_to_nothing_under_a_live_reader_do_not_kill_it(
         timeout=120,
     )
     assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
-    # The live worker answers in full from memory; a worker started later answers from names, and says so.
+    # The live worker answers in full from memory; a worker started later answers from names,
+    # and says so.
     assert child.stdout.split("\n")[:6] == ["200 True False", "200 True True"] * 3
 
 

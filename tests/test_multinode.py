@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
 
+from directory.db import db
 from directory.loader import import_file
 from directory.search.params import parse_query
 from directory.search.service import find_providers
@@ -17,6 +20,31 @@ from directory.search.upkeep import index_health, reindex
 from tests.conftest import SAMHSA, _reset_postgres, make_app
 
 pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def nodes(tmp_path: Path) -> Any:
+    """Two apps on the test database; their connections closed afterwards."""
+    made: list[Flask] = []
+
+    def make(name: str, backend: str) -> Flask:
+        app = make_app(
+            tmp_path / name,
+            database_url=_database() if not made else url_of(made[0]),
+            TEXT_BACKEND=backend,
+        )
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def url_of(app: Flask) -> str:
+    return str(app.config["DATABASE_URL"])
 
 
 def _database() -> str:
@@ -32,10 +60,8 @@ def search(app, **args):  # type: ignore[no-untyped-def]
         return find_providers(parse_query(args, app.extensions["taxonomy"], app.config))
 
 
-def test_whoosh_nodes_see_an_import_on_another_node_after_their_reindex(tmp_path: Path) -> None:
-    url = _database()
-    node_a = make_app(tmp_path / "a", database_url=url, TEXT_BACKEND="whoosh")
-    node_b = make_app(tmp_path / "b", database_url=url, TEXT_BACKEND="whoosh")
+def test_whoosh_nodes_see_an_import_on_another_node_after_their_reindex(nodes: Any) -> None:
+    node_a, node_b = nodes("a", "whoosh"), nodes("b", "whoosh")
     with node_b.app_context():
         reindex()
         assert index_health()["in_step"]
@@ -59,10 +85,8 @@ def test_whoosh_nodes_see_an_import_on_another_node_after_their_reindex(tmp_path
     assert search(node_b, q="Mohr Center").total == search(node_a, q="Mohr Center").total > 0
 
 
-def test_postgresql_nodes_see_an_import_on_another_node_at_once(tmp_path: Path) -> None:
-    url = _database()
-    node_a = make_app(tmp_path / "a", database_url=url, TEXT_BACKEND="postgresql")
-    node_b = make_app(tmp_path / "b", database_url=url, TEXT_BACKEND="postgresql")
+def test_postgresql_nodes_see_an_import_on_another_node_at_once(nodes: Any, tmp_path: Path) -> None:
+    node_a, node_b = nodes("a", "postgresql"), nodes("b", "postgresql")
     assert search(node_b, q="Mohr Center").total == 0
     with node_a.app_context():
         assert import_file(SAMHSA / "locator-api-2019-charlottesville.json").added > 0

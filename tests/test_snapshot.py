@@ -1,5 +1,5 @@
-"""The search snapshot: built once per data version and index generation, swapped whole, and holding no
-open file of the index (``directory/search/snapshot.py``)."""
+"""The search snapshot: built once per data version and index generation, swapped whole, and
+holding no open file of the index (``directory/search/snapshot.py``)."""
 
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ def test_open_files_stay_flat_over_many_snapshots_and_rebuilds(app: Flask) -> No
         first = snapshot()
         assert first.text.match("region ten") is not None
         before = open_files()
-        seen = {id(first)}
+        seen = {first.generation}
         for _ in range(30):
             reindex()  # a new index generation: the next request builds a new snapshot from it
             snap = snapshot()
-            seen.add(id(snap))
+            seen.add(snap.generation)  # a new snapshot of each new index generation
             assert snap.text.match("mohr center").rows.size == 1
             index.status()
             index.document_ids()

@@ -1,4 +1,5 @@
-"""The catalog: every active provider's location, tags and name, as arrays with one row per provider.
+"""The catalog: every active provider's location, tags and name, as arrays with one row
+per provider.
 
 Coordinates live in a KD-tree over unit vectors (chord distance orders points exactly as
 great-circle distance does), tags in a boolean matrix with one column per taxonomy option. Row ``i``
@@ -56,8 +57,8 @@ class Catalog:
 
 
 def build_catalog(rows: Sequence[Any], tax: Taxonomy) -> Catalog:
-    """From provider rows (``id``, ``latitude``, ``longitude``, ``state``, ``codes``, ``name``, ``name2``),
-    ordered by id."""
+    """From provider rows (``id``, ``latitude``, ``longitude``, ``state``, ``codes``, ``name``,
+    ``name2``), ordered by id."""
     options = tax.options
     code_columns: dict[str, list[int]] = {}
     for j, o in enumerate(options):

@@ -1,14 +1,15 @@
-"""The PostgreSQL text index: names as a ``tsvector`` with a GIN index, and ``pg_trgm`` for spelling.
+"""The PostgreSQL text index: names as a ``tsvector`` with a GIN index, and
+``pg_trgm`` for spelling.
 
 Tables (made by the migration ``c3f1a9d27b54``, on PostgreSQL only)::
 
     search_name(provider_id PRIMARY KEY -> provider, document tsvector)  GIN index on document
     search_word(word PRIMARY KEY, uses)                                  GIN trigram index on word
 
-``document`` holds the same analysed tokens the Whoosh index holds (``text.tokens``; weight A for the
-name, B for the second name), written as a tsvector literal so PostgreSQL's own parser and stemmer
-never change them. Changes are written in the import's own transaction, so every web node sees them when
-it commits: nodes keep no index of their own and nothing needs a per-node reindex.
+``document`` holds the same analysed tokens the Whoosh index holds (``text.tokens``; weight A for
+the name, B for the second name), written as a tsvector literal so PostgreSQL's own parser and
+stemmer never change them. Changes are written in the import's own transaction, so every web node
+sees them when it commits: nodes keep no index of their own and nothing needs a per-node reindex.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def _lexeme(token: str) -> str:
 
 
 def document(doc: NameDoc) -> str:
-    """The name's tokens as a tsvector literal, weighted by field: ``'cherri':1A 'hill':2A 'detox':3B``.
-    (Weights belong to positions: a lexeme without one could not be told apart by field.)"""
+    """The name's tokens as a tsvector literal, weighted by field:
+    ``'cherri':1A 'hill':2A 'detox':3B``. (Weights belong to positions: a lexeme without one could
+    not be told apart by field.)"""
     parts, at = [], 0
     for field, value in (("name", doc.name), ("name2", doc.name2)):
         for token in tokens(value):
@@ -161,7 +163,8 @@ class PgNames:
         if not requests:
             return []
         parts = [
-            f"SELECT {k} AS k, provider_id FROM search_name WHERE document @@ CAST(:q{k} AS tsquery)"
+            f"SELECT {k} AS k, provider_id FROM search_name "
+            f"WHERE document @@ CAST(:q{k} AS tsquery)"
             for k in range(len(requests))
         ]
         params = {f"q{k}": tsquery(field, toks) for k, (field, toks) in enumerate(requests)}

@@ -3,11 +3,12 @@
 A text index keeps providers' names (the free text; services and places are matched from the
 catalog, see ``fields.py``), analysed with ``text.tokens``. It is written with the database: a full
 ``rebuild`` aside, or ``stage`` inside an import's transaction. Each snapshot ``open``s a
-``NameLookup`` bound to its catalog rows, and asks it for rows only: no engine object leaves this seam.
+``NameLookup`` bound to its catalog rows, and asks it for rows only: no engine object leaves
+this seam.
 
 * ``whoosh_index.WhooshIndex``: a Whoosh index on local disk; a lookup holds the postings in memory.
-* ``pg_index.PostgresIndex``: a ``tsvector`` column with a GIN index, and ``pg_trgm`` for spelling, in
-  the database itself, so web nodes hold no index of their own.
+* ``pg_index.PostgresIndex``: a ``tsvector`` column with a GIN index, and ``pg_trgm`` for spelling,
+  in the database itself, so web nodes hold no index of their own.
 
 ``TEXT_BACKEND`` chooses: ``auto`` (PostgreSQL full-text search on PostgreSQL, else Whoosh).
 """

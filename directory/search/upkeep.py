@@ -32,7 +32,8 @@ def active_docs(batch: int = 5000) -> Iterator[NameDoc]:
 
 
 def reindex() -> int:
-    """Rebuild the text index from the database (aside, swapped in atomically); return documents indexed."""
+    """Rebuild the text index from the database (aside, swapped in atomically); return documents
+    indexed."""
     return text_index().rebuild(active_docs(), data_version())
 
 
@@ -69,7 +70,8 @@ def index_health() -> dict[str, Any]:
 
 
 def ensure_index() -> bool:
-    """Rebuild the index when it is missing, corrupt or out of step with the database; True if rebuilt."""
+    """Rebuild the index when it is missing, corrupt or out of step with the database; True if
+    rebuilt."""
     if index_health()["in_step"]:
         return False
     reindex()
