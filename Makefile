@@ -20,7 +20,7 @@ $(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed package.json
 
 # The Spanish catalog is compiled from the .po in the repository, never committed.
 $(MO): directory/translations/es/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(VENV)/bin/pybabel compile --quiet -d directory/translations
+	$(VENV)/bin/pybabel --quiet compile -d directory/translations
 
 run: $(VENV)/.installed $(MO)
 	$(PY) scripts/setup_instance.py

@@ -48,13 +48,18 @@ def page_language() -> str:
 
 
 def api_language() -> str:
-    """The language an API caller asks labels in: ``lang`` (checked), else ``Accept-Language``."""
+    """The language an API caller asks labels in: ``lang``, else ``Accept-Language``, else English."""
     asked = str(request.args.get("lang") or "").strip().lower()
-    if asked:
-        if asked not in LANGUAGES:
-            raise DirectoryError(f"'lang' must be one of: {', '.join(LANGUAGES)}.", 400, "lang")
+    if asked in LANGUAGES:
         return asked
     return request.accept_languages.best_match(LANGUAGES, default="en") or "en"
+
+
+def check_lang_parameter() -> None:
+    """A ``lang`` the API cannot answer in is a 400 that names it."""
+    asked = str(request.args.get("lang") or "").strip().lower()
+    if asked and asked not in LANGUAGES:
+        raise DirectoryError(f"'lang' must be one of: {', '.join(LANGUAGES)}.", 400, "lang")
 
 
 def select_locale() -> str:
@@ -111,6 +116,11 @@ def init_app(app: Flask) -> None:
         other = "en" if lang == "es" else "es"
         return {"lang": lang, "other_lang": other, "other_lang_name": NAMES[other],
                 "other_lang_url": url_in(other), "alternates": list(alternates())}
+
+    @app.before_request
+    def api_lang() -> None:
+        if request.blueprint in API_BLUEPRINTS:
+            check_lang_parameter()
 
     @app.after_request
     def content_language(response: Any) -> Any:

@@ -16,6 +16,15 @@ def _error_response(description: str) -> dict[str, Any]:
     }
 
 
+LANG_PARAMETER = {
+    "name": "lang",
+    "in": "query",
+    "description": "Language of labels and messages: en or es (otherwise Accept-Language chooses; "
+    "English by default). Keys, codes and data never change.",
+    "schema": {"type": "string", "enum": ["en", "es"]},
+}
+
+
 def _search_parameters(tax: Taxonomy, config: dict[str, Any]) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {
@@ -423,7 +432,7 @@ def openapi_document(
             "get": {
                 "operationId": "searchProviders",
                 "summary": "Search providers by text, place and filters.",
-                "parameters": _search_parameters(tax, config),
+                "parameters": [*_search_parameters(tax, config), LANG_PARAMETER],
                 "responses": {
                     "200": {
                         "description": "Results with facets.",
@@ -447,7 +456,8 @@ def openapi_document(
                         "in": "path",
                         "required": True,
                         "schema": {"type": "string", "maxLength": 200},
-                    }
+                    },
+                    LANG_PARAMETER,
                 ],
                 "responses": {
                     "200": {
@@ -467,6 +477,7 @@ def openapi_document(
             "get": {
                 "operationId": "getTaxonomy",
                 "summary": "Filter groups and options, with their SAMHSA codes.",
+                "parameters": [LANG_PARAMETER],
                 "responses": {
                     "200": {
                         "description": "The taxonomy.",
@@ -476,7 +487,7 @@ def openapi_document(
                             }
                         },
                     },
-                    "429": common["429"],
+                    **common,
                 },
             }
         },

@@ -159,7 +159,7 @@ def provider_detail_json(p: Provider, tax: Taxonomy, labels: dict[str, str]) -> 
     d["sources"] = [
         {
             "name": c.source,
-            "label": labels.get(c.source),
+            "label": gettext(labels[c.source]) if c.source in labels else None,
             "as_of": c.as_of or None,
             "role": c.role,
             "services": list(c.codes),

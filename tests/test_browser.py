@@ -65,21 +65,40 @@ def browser() -> Iterator[Any]:
 
 
 def new_page(browser: Any, width: int = 1280, **options: Any) -> Any:
-    context = browser.new_context(viewport={"width": width, "height": 900}, **options)
+    height = 844 if width < 500 else 900  # a phone's first screen is 390 x 844
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
     return context.new_page()
 
 
-def test_search_by_zip_and_type_to_a_provider_and_back(browser: Any, base_url: str) -> None:
-    page = new_page(browser)
-    page.goto(base_url + "/")
-    page.get_by_label("Where?").fill("06708")
-    page.get_by_label("Detox").check()
-    page.get_by_role("button", name="Search").click()
+def in_first_screen(page: Any, selector: str) -> bool:
+    """Whether the element's top is inside the first screen, without scrolling."""
+    box = page.locator(selector).first.bounding_box()
+    return box is not None and box["y"] < page.viewport_size["height"] - 40
+
+
+
+# -- the journeys ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("js", [True, False])
+def test_search_by_zip_and_type_to_a_provider_and_back(
+    browser: Any, base_url: str, lang: str, js: bool
+) -> None:
+    words = WORDS[lang]
+    prefix = "/es" if lang == "es" else ""
+    page = new_page(browser, java_script_enabled=js)
+    page.goto(base_url + prefix + "/")
+    page.get_by_label(words["where"]).fill("06708")
+    page.get_by_label(words["detox"], exact=True).check()
+    page.get_by_role("button", name=words["search"], exact=True).click()
     page.wait_for_url(re.compile(r"/search\?"))
+    assert urlparse(page.url).path == prefix + "/search"
     status = page.locator("#result-count")
-    assert re.search(r"\d+ places? within 25 miles of Waterbury", status.inner_text())
+    assert re.search(words["count"], status.inner_text()), status.inner_text()
+    page.locator("details.filters > summary").click() if not js else None
     page.get_by_label("Medicaid").check()
-    page.get_by_role("button", name="Apply filters").click()
+    page.get_by_role("button", name=words["apply"]).click()
     page.wait_for_url(re.compile(r"payment=medicaid"))
     results_url = page.url
     first = page.locator("ol.cards li h2 a").first
@@ -87,34 +106,164 @@ def test_search_by_zip_and_type_to_a_provider_and_back(browser: Any, base_url: s
     first.click()
     assert page.locator("h1").inner_text() == name
     assert page.locator("a[href^='tel:']").count() >= 3  # crisis lines and the provider's phone
-    page.get_by_role("link", name="Back to results").click()
+    page.get_by_role("link", name=words["back"]).click()
     assert parse_qs(urlparse(page.url).query) == parse_qs(urlparse(results_url).query)
-    assert page.get_by_label("Detox").first.is_checked()
+    assert page.locator("input[name=type][value=detox]").is_checked()
     page.context.close()
 
 
-def test_the_same_works_with_javascript_off(browser: Any, base_url: str) -> None:
-    page = new_page(browser, java_script_enabled=False)
+WORDS = {
+    "en": {"where": "Where?", "detox": "Detox", "search": "Search", "apply": "Apply filters",
+           "back": "← Back to results", "count": r"\d+ places? within 25 miles of Waterbury",
+           "edit": "Edit search", "filters": "Filters"},
+    "es": {"where": "¿Dónde?", "detox": "Desintoxicación", "search": "Buscar",
+           "apply": "Aplicar filtros", "back": "← Volver a los resultados",
+           "count": r"\d+ lugar(es)? a (menos de )?25 millas de Waterbury",
+           "edit": "Cambiar la búsqueda", "filters": "Filtros"},
+}
+
+
+@pytest.mark.parametrize("js", [True, False])
+def test_results_come_first_on_a_phone(browser: Any, base_url: str, js: bool) -> None:
+    page = new_page(browser, width=390, java_script_enabled=js)
+    page.goto(base_url + "/search?near=Phoenix%2C+AZ&type=detox")
+    assert in_first_screen(page, "ol.cards li.card")  # the first result without scrolling
+    assert in_first_screen(page, "details.filters > summary")  # the filters one tap away
+    filters = page.locator("details.filters")
+    assert filters.get_attribute("open") is None
+    page.locator("details.filters > summary").click()
+    page.get_by_label("Medicaid").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"payment=medicaid"))
+    chips = page.locator(".in-force a.chip")
+    assert chips.count() == 2  # Detox and Medicaid, each removable
+    chips.filter(has_text="Medicaid").click()
+    page.wait_for_url(lambda url: "payment=" not in url)
+    assert "type=detox" in page.url
+    page.context.close()
+
+
+def test_filters_stand_open_beside_results_on_a_wide_screen(browser: Any, base_url: str) -> None:
+    page = new_page(browser, width=1280)
+    page.goto(base_url + "/search?near=Phoenix%2C+AZ&type=detox")
+    assert page.locator("details.filters").get_attribute("open") is not None
+    side = page.locator(".map-side img")
+    side.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('.map-side img').naturalWidth > 0")
+    assert side.get_attribute("alt") == ""  # screen readers use the list instead
+    assert not page.locator(".map-top").is_visible()
+    page.context.close()
+
+
+@pytest.mark.parametrize("js", [True, False])
+def test_the_search_box_reads_words_and_a_place(browser: Any, base_url: str, js: bool) -> None:
+    page = new_page(browser, width=390, java_script_enabled=js)
     page.goto(base_url + "/")
-    assert (
-        page.get_by_role("button", name="Use my location").count() == 0
-        or not page.get_by_text("Use my location").is_visible()
-    )
-    page.get_by_label("Where?").fill("Waterbury, CT")
-    page.get_by_label("Outpatient").check()
-    page.get_by_role("button", name="Search").click()
-    page.wait_for_url(re.compile(r"type=outpatient"))
-    assert "Waterbury" in page.locator("#result-count").inner_text()
-    page.locator("ol.cards li h2 a").first.click()
-    assert page.locator("section.contact").is_visible()
+    page.get_by_label("What are you looking for?").fill("detox Phoenix")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url(re.compile(r"/search\?"))
+    assert "within 25 miles of Phoenix, AZ" in page.locator("#result-count").inner_text()
+    page.locator("details.edit-search > summary").click()
+    assert page.get_by_label("Where?").input_value() == "Phoenix, AZ"
+    assert page.get_by_label("What are you looking for?").input_value() == "detox"
     page.context.close()
 
 
-def test_keyboard_only_search_reaches_a_phone_link(browser: Any, base_url: str) -> None:
+def test_a_misspelled_place_offers_the_right_one(browser: Any, base_url: str) -> None:
     page = new_page(browser, width=390)
+    page.goto(base_url + "/search")
+    page.get_by_label("Where?").fill("Brooklin NY")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_role("link", name="Brooklyn, NY").click()
+    assert "Brooklyn, NY" in page.locator("#result-count").inner_text()
+    page.context.close()
+
+
+def test_nothing_found_always_offers_a_next_step(browser: Any, base_url: str) -> None:
+    page = new_page(browser, width=390)
+    page.goto(base_url + "/search?q=xylophone+detox+lofexidine&near=57501&radius=5&type=detox")
+    steps = page.locator(".empty li a")
+    assert steps.count() >= 1
+    steps.first.click()
+    count = int(page.locator("#result-count strong").inner_text().replace(",", ""))
+    assert count > 0
+    page.context.close()
+
+
+def test_a_typed_place_wins_over_my_location(browser: Any, base_url: str) -> None:
+    context = browser.new_context(
+        geolocation={"latitude": 39.7392, "longitude": -104.9903}, permissions=["geolocation"],
+        viewport={"width": 390, "height": 844},
+    )
+    page = context.new_page()
     page.goto(base_url + "/")
+    page.get_by_role("button", name="Use my location").click()
+    page.wait_for_url(re.compile(r"lat="))
+    assert re.search(r"Denver, CO \d{5} \(your location\)", page.locator("#result-count").inner_text())
+    page.locator("details.edit-search > summary").click()
+    page.get_by_label("Where?").fill("Boulder, CO")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url(re.compile(r"near=Boulder"))
+    assert "Boulder, CO" in page.locator("#result-count").inner_text()
+    assert "lat=" not in page.url or "lat=&" in page.url
+    context.close()
+
+
+def test_a_guide_search_names_its_filters_and_explains_unknown_words(browser: Any, base_url: str) -> None:
+    page = new_page(browser, width=390)
+    page.goto(base_url + "/guides/ketamine")
+    form = page.locator("#guide-search")
+    form.get_by_label("What are you looking for?").fill("ketamine")
+    form.get_by_label("Where?").fill("80202")
+    form.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url(re.compile(r"/search\?"))
+    chips = page.locator(".in-force a.chip")
+    names = " ".join(chips.nth(i).inner_text() for i in range(chips.count()))
+    assert "Type of care: Inpatient" in names and "Type of care: Outpatient" in names
+    assert "No place here mentions “ketamine”" in page.locator("main").inner_text()
+    assert int(page.locator("#result-count strong").inner_text().replace(",", "")) > 0
+    page.context.close()
+
+
+def test_every_card_can_act(browser: Any, base_url: str) -> None:
+    page = new_page(browser, width=390)
+    page.goto(base_url + "/search?near=Cheyenne%2C+WY&radius=100&per_page=100")
+    cards = page.locator("ol.cards li.card")
+    silent = page.locator("ol.cards li.card .no-contact")
+    assert silent.count() > 0  # places that list neither a phone nor a website...
+    assert "1-800-662-4357" in silent.first.inner_text()  # ...offer SAMHSA's helpline
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        assert card.locator("a[href^='tel:'], a[rel~='nofollow']").count() >= 1, i
+    page.context.close()
+
+
+def test_the_report_form_chooses_nothing_and_thanks_where_the_reader_is(
+    browser: Any, base_url: str
+) -> None:
+    page = new_page(browser, width=390)
+    page.goto(base_url + _provider_path(browser, base_url))
+    kind = page.get_by_label("What is wrong?")
+    assert kind.input_value() == ""
+    page.get_by_role("button", name="Send report").click()  # the browser asks for a choice first
+    assert "report" not in page.url
+    kind.select_option("phone")
+    page.get_by_role("button", name="Send report").click()
+    page.wait_for_url(re.compile(r"#report$"))
+    thanks = page.locator(".thanks")
+    assert thanks.inner_text().startswith("Thank you")
+    box = thanks.bounding_box()
+    assert box is not None and 0 <= box["y"] < 844  # on screen, not scrolled away
+    page.context.close()
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_keyboard_only_search_reaches_a_phone_link(browser: Any, base_url: str, lang: str) -> None:
+    page = new_page(browser, width=390)
+    page.goto(base_url + ("/es/" if lang == "es" else "/"))
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    assert page.evaluate("document.activeElement.textContent") == (
+        "Saltar al contenido principal" if lang == "es" else "Skip to main content"
+    )
     page.keyboard.press("Enter")
     for _ in range(30):  # tab forward to the place field
         page.keyboard.press("Tab")
@@ -153,6 +302,10 @@ PAGE_TYPES = {
     "about": "/about",
     "api": "/api/",
     "error": "/search?radius=0",
+    "home-es": "/es/",
+    "results-es": "/es/search?q=desintoxicaci%C3%B3n&near=85004&type=detox-24-hour",
+    "guide-es": "/es/guides/detox",
+    "empty-es": "/es/search?near=57501&radius=5&type=detox",
 }
 
 
@@ -169,7 +322,8 @@ def test_pages_load_nothing_from_other_hosts_stay_small_and_look_right(
     browser: Any, base_url: str, width: int
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    pages = {**PAGE_TYPES, "provider": _provider_path(browser, base_url)}
+    provider = _provider_path(browser, base_url)
+    pages = {**PAGE_TYPES, "provider": provider, "provider-es": "/es" + provider}
     page = new_page(browser, width=width)
     requests: list[str] = []
     sizes: list[int] = []
@@ -190,7 +344,8 @@ def test_pages_load_nothing_from_other_hosts_stay_small_and_look_right(
 
 
 def test_axe_finds_no_accessibility_violations(browser: Any, base_url: str) -> None:
-    pages = {**PAGE_TYPES, "provider": _provider_path(browser, base_url)}
+    provider = _provider_path(browser, base_url)
+    pages = {**PAGE_TYPES, "provider": provider, "provider-es": "/es" + provider}
     axe = AXE.read_text()
     report = {}
     for width in (390, 1280):

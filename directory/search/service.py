@@ -23,8 +23,9 @@ from .matching import TextMatch
 from .params import SearchQuery
 from .place import locate, understand
 from .snapshot import Snapshot, snapshot
-from .suggest import Suggestions, wider_radius, without_filters, without_words
+from .suggest import WIDER_RADII, Suggestions, wider_radius, without_filters, without_words
 from .textindex import IndexUnavailable
+from .text import words_of
 from .understand import Reading
 
 
@@ -48,6 +49,7 @@ class SearchResults:
     read_as: Reading | None = None  # the words were read as words plus a place
     did_you_mean: str | None = None
     dropped: tuple[str, ...] = ()  # words no listing holds, left out of the search
+    dropped_here: tuple[str, ...] = ()  # words no listing in this place holds: the search is without
     suggestions: Suggestions = field(default_factory=Suggestions)
     notices: list[str] = field(default_factory=list)  # things the searcher should know
     # Places in the same area and text query that list no type of care and so are not in these results
@@ -242,6 +244,18 @@ def find_providers(q: SearchQuery) -> SearchResults:
     rows = found.candidates[found.keep]
     dist = found.dist[found.keep] if found.dist is not None else None
     res.total = len(rows)
+    if res.total == 0 and q.q and (place is not None or q.filters):
+        suggestions = _suggest(q, snap, place, res.did_you_mean)
+        if suggestions.without_words and not suggestions.words:
+            # Nothing here mentions the words at all, but the place and filters find care: show that,
+            # and say why, rather than end in nothing ("ketamine" near Denver, from its guide).
+            broader = find_providers(q.with_(q=""))
+            broader.query = q
+            broader.dropped_here = tuple(words_of(q.q))
+            broader.read_as, broader.notices = res.read_as, res.notices + broader.notices
+            return broader
+        res.suggestions = suggestions
+        return res
     _page(res, snap, rows, dist, match)
     if res.total == 0:
         res.suggestions = _suggest(q, snap, place, res.did_you_mean)
@@ -280,6 +294,13 @@ def _suggest(q: SearchQuery, snap: Snapshot, place: Place | None, corrected: str
         s.radius = wider_radius(q, widest, found.dist[found.keep])
     s.drop = without_filters(q, count)
     s.words, s.without_words = without_words(q, count)
+    if not (s.radius or s.drop or s.words or s.without_words) and place is not None:
+        # Nothing near matches any part of it: the nearest places of any kind, still a next step.
+        bare = q.with_(q="", filters={}, unlisted=False)
+        for miles in (q.radius, *(r for r in WIDER_RADII if r > q.radius)):
+            if miles <= float(current_app.config["MAX_RADIUS"]) and (n := count(bare.with_(radius=miles))):
+                s.anything = (float(miles), n)
+                break
     return s
 
 

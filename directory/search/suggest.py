@@ -23,9 +23,12 @@ class Suggestions:
     spelling: str | None = None
     words: list[tuple[str, str, int]] = field(default_factory=list)  # (word left out, text left, results)
     without_words: int = 0  # results of the same place and filters without any words
+    anything: tuple[float, int] | None = None  # (miles, places there) with no words and no filters
 
     def __bool__(self) -> bool:
-        return bool(self.radius or self.drop or self.spelling or self.words or self.without_words)
+        return bool(
+            self.radius or self.drop or self.spelling or self.words or self.without_words or self.anything
+        )
 
 
 def wider_radius(q: SearchQuery, max_radius: float, distances: np.ndarray) -> tuple[float, int] | None:

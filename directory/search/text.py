@@ -17,13 +17,19 @@ from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
-from whoosh.analysis import CharsetFilter, StemmingAnalyzer
+from whoosh.analysis import STOP_WORDS, CharsetFilter, StemmingAnalyzer
 from whoosh.support.charset import accent_map
 
 MAX_WORDS = 24
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Small Spanish words that say nothing about care, left out like English ones ("centro de salud").
+SPANISH_STOP_WORDS = frozenset(
+    "de del la las el los y o u en para por con sin un una unos unas al que se su sus mi mis lo".split()
+)
 # Lowercase, stop words out, Porter stems, accents folded ('Clínica' = 'clinica'): every field's.
-ANALYZER = StemmingAnalyzer(cachesize=50000) | CharsetFilter(accent_map)
+ANALYZER = StemmingAnalyzer(stoplist=STOP_WORDS | SPANISH_STOP_WORDS, cachesize=50000) | CharsetFilter(
+    accent_map
+)
 
 Alternative = tuple[str, ...]  # analysed tokens that must all appear in one field
 
@@ -111,15 +117,17 @@ def plan(
     known: Callable[[str], bool],
     suggest: Callable[[str], str | None],
 ) -> TextQuery:
-    """Turn ``text`` into concepts and their alternatives. A word the index has never seen
-    (``known``: does any field hold this token?) is replaced by ``suggest``'s spelling fix; with no
-    fix at all it is left out, and said so (``dropped``), rather than matching nothing."""
+    """Turn ``text`` into concepts and their alternatives. Phrases the synonym tables know
+    ("consulta externa") stand as they are; any other word the index has never seen (``known``: does
+    any field hold this token?) is replaced by ``suggest``'s spelling fix, and with no fix at all it
+    is left out, and said so (``dropped``), rather than matching nothing."""
+    words = words_of(text)
     fixed: list[str] = []
     dropped: list[str] = []
     changed = False
-    for w in words_of(text):
+    for i, w in enumerate(words):
         toks = tokens(w)
-        if (w,) in synonyms.rules or not toks or any(known(t) for t in toks):
+        if _in_phrase(words, i, synonyms) or not toks or any(known(t) for t in toks):
             fixed.append(w)
             continue
         suggestion = suggest(w)
@@ -134,6 +142,15 @@ def plan(
         if alts:
             concepts.append(alts)
     return TextQuery(concepts, " ".join(fixed) if changed else None, tuple(dropped))
+
+
+def _in_phrase(words: list[str], i: int, synonyms: Synonyms) -> bool:
+    """Whether ``words[i]`` belongs to a phrase (or is a word) the synonym tables know."""
+    for n in range(min(synonyms.longest, len(words)), 0, -1):
+        for start in range(max(0, i - n + 1), min(i, len(words) - n) + 1):
+            if tuple(words[start : start + n]) in synonyms.rules:
+                return True
+    return False
 
 
 def closest_word(

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, Response, current_app, request
+from flask_babel import gettext
 
 from ..errors import DirectoryError
 from ..models import provider_by_path_id
@@ -89,13 +90,13 @@ def taxonomy():  # type: ignore[no-untyped-def]
             "groups": [
                 {
                     "key": g.key,
-                    "label": g.label,
-                    "description": g.description,
+                    "label": gettext(g.label),
+                    "description": gettext(g.description),
                     "options": [
                         {
                             "key": o.key,
-                            "label": o.label,
-                            "description": o.description,
+                            "label": gettext(o.label),
+                            "description": gettext(o.description),
                             "codes": sorted(o.codes),
                             "code_names": {c: tax.code_label(c) for c in sorted(o.codes)},
                         }

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import format_date, gettext, lazy_gettext
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -228,7 +229,10 @@ def guide(slug: str):  # type: ignore[no-untyped-def]
     g = next((g for g in all_guides if g.slug == slug), None)
     if g is None:
         abort(404)
-    return render_template("guide.html", guide=g, guides=all_guides)
+    # The guide's words stand in the search box, ready to change; its filters ride along hidden.
+    query = parse_query(MultiDict(g.search), current_app.extensions["taxonomy"], current_app.config)
+    hidden = [(k, v) for k, v in g.search if k != "q"]
+    return render_template("guide.html", guide=g, guides=all_guides, query=query, hidden=hidden)
 
 
 @bp.get("/about")
