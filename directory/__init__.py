@@ -12,7 +12,8 @@ from .config import REPO_ROOT, defaults, from_environment
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: defaults, ``instance/config.py``, the environment (or ``config``), each part."""
+    """Build the application: defaults, ``instance/config.py``, the environment (or ``config``),
+    each part."""
     app = Flask(
         __name__, instance_relative_config=True, template_folder=str(REPO_ROOT / "templates")
     )

@@ -1,7 +1,8 @@
 """Configuration keys, each with its default and a one-line description.
 
 Every key can be set in ``instance/config.py`` or as an environment variable of the same name
-(``DATABASE_URL=... make run``); the environment wins. The README's configuration table is checked against this list.
+(``DATABASE_URL=... make run``); the environment wins. The README's configuration table is checked
+against this list.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ SETTINGS: list[Setting] = [
     Setting(
         "SECRET_KEY",
         None,
-        "Signs sessions and CSRF tokens; required outside debug/testing (`make run` makes one in the instance folder).",
+        "Signs sessions and CSRF tokens; required outside debug/testing "
+        "(`make run` makes one in the instance folder).",
     ),
     Setting(
         "DATABASE_URL", None, "SQLAlchemy URL; empty means SQLite at `instance/directory.sqlite3`."
@@ -39,7 +41,9 @@ SETTINGS: list[Setting] = [
     Setting(
         "TEXT_BACKEND",
         "auto",
-        "Full-text engine: `whoosh` (index files in INDEX_DIR), `postgresql` (full-text search in the database: nodes keep no index of their own), or `auto` (postgresql on PostgreSQL, else whoosh).",
+        "Full-text engine: `whoosh` (index files in INDEX_DIR), `postgresql` (full-text search "
+        "in the database: nodes keep no index of their own), or `auto` (postgresql on PostgreSQL, "
+        "else whoosh).",
     ),
     Setting(
         "INDEX_DIR", None, "Folder of the Whoosh full-text index; empty means `instance/index`."
@@ -52,7 +56,8 @@ SETTINGS: list[Setting] = [
     Setting(
         "GEOCODER",
         "offline",
-        "`offline` (bundled ZIP gazetteer, no network) or `nominatim` (online, for street addresses).",
+        "`offline` (bundled ZIP gazetteer, no network) or `nominatim` "
+        "(online, for street addresses).",
     ),
     Setting(
         "GEOCODER_USER_AGENT",
@@ -118,8 +123,11 @@ def from_environment() -> dict[str, Any]:
 
 
 def ensure_instance_config(instance: Path) -> Path:
-    """Create ``instance/config.py`` with a random SECRET_KEY for local use, if there is none yet (the
-    web forms need a key; `make run` and the admin scripts call this so neither needs setting up by hand)."""
+    """Create ``instance/config.py`` with a random SECRET_KEY for local use, if there is none yet.
+
+    The web forms need a key; `make run` and the admin scripts call this so neither needs setting up
+    by hand.
+    """
     import secrets
 
     instance.mkdir(parents=True, exist_ok=True)

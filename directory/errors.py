@@ -118,4 +118,6 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         app.logger.exception("unhandled error")
-        return _render(DirectoryError(_("Something went wrong on our side. Please try again."), 500))
+        return _render(
+            DirectoryError(_("Something went wrong on our side. Please try again."), 500)
+        )

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 from flask import Flask, current_app
-from rapidfuzz import fuzz, process
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
+from rapidfuzz import fuzz, process
 
 from .normalize import STATES, state_code, text
 
@@ -72,7 +72,8 @@ class Gazetteer:
             city_points[key].append((lat, lon))
             city_names[key] = city
             state_points[z["state"]].append((lat, lon))
-        # A city's centre is the mean of its ZIP centroids, so a city and its ZIPs find the same providers.
+        # A city's centre is the mean of its ZIP centroids, so a city and its ZIPs find the same
+        # providers.
         self.cities: dict[tuple[str, str], Place] = {
             key: Place(f"{city_names[key]}, {key[1]}", *_mean(pts), "city", key[1])
             for key, pts in city_points.items()
@@ -90,17 +91,21 @@ class Gazetteer:
         self._zip_points = np.radians([[z.latitude, z.longitude] for z in zips])
 
     def nearest(self, lat: float, lon: float) -> Place:
-        """The place (city, state and ZIP) whose ZIP centre is nearest a point, keeping the point."""
+        """The place (city, state and ZIP) whose ZIP centre is nearest a point, keeping the
+        point."""
         p = np.radians([lat, lon])
-        d = np.sin((self._zip_points[:, 0] - p[0]) / 2) ** 2 + np.cos(p[0]) * np.cos(
-            self._zip_points[:, 0]
-        ) * np.sin((self._zip_points[:, 1] - p[1]) / 2) ** 2
+        d = (
+            np.sin((self._zip_points[:, 0] - p[0]) / 2) ** 2
+            + np.cos(p[0])
+            * np.cos(self._zip_points[:, 0])
+            * np.sin((self._zip_points[:, 1] - p[1]) / 2) ** 2
+        )
         z = self._zip_places[int(np.argmin(d))]
         return Place(z.name, lat, lon, "point", z.state)
 
     def main_city(self, name: str) -> Place | None:
-        """The city a bare name most likely means: the only one so called, or one much bigger than the
-        others ('Phoenix' is Phoenix, AZ); None when it is small or no one place stands out."""
+        """The city a bare name most likely means: the only one so called, or one much bigger than
+        the others ('Phoenix' is Phoenix, AZ); None when it is small or no one place stands out."""
         states = self.city_states.get(name.lower(), [])
         sizes = sorted(((self.city_size[(name.lower(), st)], st) for st in states), reverse=True)
         if not sizes or sizes[0][0] < MAIN_CITY_ZIPS:
@@ -110,7 +115,8 @@ class Gazetteer:
         return self.cities[(name.lower(), sizes[0][1])]
 
     def similar(self, query: str, limit: int = 3) -> list[Place]:
-        """Places whose names are spelled like ``query`` ('Brooklin NY' -> Brooklyn, NY), biggest first."""
+        """Places whose names are spelled like ``query`` ('Brooklin NY' -> Brooklyn, NY), biggest
+        first."""
         words = text(query).replace(",", " ").replace(".", " ").split()
         state = ""
         for n in (3, 2, 1):
@@ -122,13 +128,18 @@ class Gazetteer:
             return []
         pool = [k for k in self.cities if not state or k[1] == state]
         found = process.extract(
-            name, [k[0] for k in pool], scorer=fuzz.ratio, score_cutoff=SIMILAR_NAME, limit=limit * 4
+            name,
+            [k[0] for k in pool],
+            scorer=fuzz.ratio,
+            score_cutoff=SIMILAR_NAME,
+            limit=limit * 4,
         )
         keys = sorted({pool[i] for _, _, i in found}, key=lambda k: -self.city_size[k])
         return [self.cities[k] for k in keys[:limit]]
 
     def lookup(self, query: str) -> list[Place]:
-        """Return the places ``query`` may mean: none, one, or several when a city name is ambiguous."""
+        """Return the places ``query`` may mean: none, one, or several when a city name is
+        ambiguous."""
         raw = text(query)
         q = " ".join(raw.replace(".", " ").split())
         if not q:

@@ -1,4 +1,5 @@
-"""Explainer guides: Markdown files in ``data/guides`` with a small header, a body and a list of sources.
+"""Explainer guides: Markdown files in ``data/guides`` with a small header, a body and a list of
+sources.
 
 A guide file looks like this (every header key is required except ``order``; tests/test_guides.py
 checks that ``reviewed`` is a real past date and that there are at least two sources)::
@@ -18,9 +19,9 @@ checks that ``reviewed`` is a real past date and that there are at least two sou
     - [MedlinePlus: Delirium tremens](https://medlineplus.gov/ency/article/000766.htm)
 
 ``search`` is a query string of filter keys that exist in ``data/taxonomy.toml`` (or ``q=...``).
-``reviewed`` is the ISO date the facts were last checked. The last ``## Sources`` section must come at
-the very end and hold only ``- [title](https://...)`` lines; it is taken out of the body and shown by
-the page as its own list, so a guide's body never repeats it.
+``reviewed`` is the ISO date the facts were last checked. The last ``## Sources`` section must
+come at the very end and hold only ``- [title](https://...)`` lines; it is taken out of the body and
+shown by the page as its own list, so a guide's body never repeats it.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def parse_sources(text: str, path: Path) -> tuple[tuple[str, str], ...]:
 
 
 def parse_guide(path: Path) -> Guide:
-    """Read one guide file: ``key: value`` header lines, a ``---`` line, Markdown, then ``## Sources``."""
+    """Read one guide file: ``key: value`` header lines, a ``---`` line, Markdown, then
+    ``## Sources``."""
     head, _, text = path.read_text(encoding="utf-8").partition("\n---\n")
     meta = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
     for heading in SOURCES_HEADINGS:
@@ -84,7 +86,8 @@ def parse_guide(path: Path) -> Guide:
         search=tuple(parse_qsl(meta["search"])),
         order=int(meta.get("order", 99)),
         body_markdown=body,
-        # The guides are our own files; Markdown's raw-HTML pass-through is not needed, so escape it.
+        # The guides are our own files; Markdown's raw-HTML pass-through is not needed, so escape
+        # it.
         html=markdown.markdown(body.replace("<", "&lt;"), output_format="html"),
         reviewed=date.fromisoformat(meta["reviewed"].strip()) if "reviewed" in meta else None,
         sources=parse_sources(sources_text, path),
@@ -93,20 +96,22 @@ def parse_guide(path: Path) -> Guide:
 
 @lru_cache(maxsize=8)
 def load_guides(data_dir: str, lang: str = "en") -> tuple[Guide, ...]:
-    """Every guide in ``lang`` (English in ``guides/``, Spanish in ``guides/es/``), in reading order."""
+    """Every guide in ``lang`` (English in ``guides/``, Spanish in ``guides/es/``), in reading
+    order."""
     folder = Path(data_dir) / "guides" / ("es" if lang == "es" else "")
     return tuple(sorted((parse_guide(p) for p in folder.glob("*.md")), key=lambda g: g.order))
 
 
 def plain_text(markdown_text: str) -> str:
-    """Markdown without link targets, heading marks, list bullets or emphasis, as a reader sees it."""
+    """Markdown without link targets, heading marks, list bullets or emphasis, as a reader sees
+    it."""
     text = re.sub(r"\]\([^)]*\)", "]", markdown_text)
     return re.sub(r"^#+\s*|^-\s+|[\[\]*_`]", "", text, flags=re.M)
 
 
 def readability(markdown_text: str, lang: str) -> tuple[float, str, bool]:
-    """(score, measure, plain enough): Flesch-Kincaid grade at most 8 for English, Fernández-Huerta at
-    least 70 for Spanish, as textstat computes them."""
+    """(score, measure, plain enough): Flesch-Kincaid grade at most 8 for English, Fernández-Huerta
+    at least 70 for Spanish, as textstat computes them."""
     import textstat
 
     text = plain_text(markdown_text)

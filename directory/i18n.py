@@ -1,11 +1,12 @@
 """English and Spanish: the language of a page comes from its address, ``/es/…`` for Spanish.
 
 A small WSGI layer moves a leading ``/es`` from the path into the script root, so every view, every
-``url_for`` and every form keeps working unchanged and every link a Spanish page makes stays Spanish.
-Flask-Babel translates with the catalogs in ``directory/translations`` (compiled when installing).
-The browser's ``Accept-Language`` decides only where a visit starts: the bare home page ``/``, asked
-for from outside the site, sends Spanish readers to ``/es/``. Nothing is remembered in a cookie.
-The JSON API answers in English; its labels follow ``lang`` or ``Accept-Language`` when asked.
+``url_for`` and every form keeps working unchanged and every link a Spanish page makes stays
+Spanish. Flask-Babel translates with the catalogs in ``directory/translations`` (compiled when
+installing). The browser's ``Accept-Language`` decides only where a visit starts: the bare home page
+``/``, asked for from outside the site, sends Spanish readers to ``/es/``. Nothing is remembered in
+a cookie. The JSON API answers in English; its labels follow ``lang`` or ``Accept-Language`` when
+asked.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ API_BLUEPRINTS = ("api", "hsds_api")
 
 
 class LanguagePrefix:
-    """WSGI middleware: ``/es/search`` is the view ``/search`` with the script root ending in ``/es``."""
+    """WSGI middleware: ``/es/search`` is the view ``/search`` with the script root ending in
+    ``/es``."""
 
     def __init__(self, app: Callable[..., Any]) -> None:
         self.app = app
@@ -48,7 +50,8 @@ def page_language() -> str:
 
 
 def api_language() -> str:
-    """The language an API caller asks labels in: ``lang``, else ``Accept-Language``, else English."""
+    """The language an API caller asks labels in: ``lang``, else ``Accept-Language``, else
+    English."""
     asked = str(request.args.get("lang") or "").strip().lower()
     if asked in LANGUAGES:
         return asked
@@ -114,8 +117,13 @@ def init_app(app: Flask) -> None:
     def language() -> dict[str, Any]:
         lang = page_language() if request else "en"
         other = "en" if lang == "es" else "es"
-        return {"lang": lang, "other_lang": other, "other_lang_name": NAMES[other],
-                "other_lang_url": url_in(other), "alternates": list(alternates())}
+        return {
+            "lang": lang,
+            "other_lang": other,
+            "other_lang_name": NAMES[other],
+            "other_lang_url": url_in(other),
+            "alternates": list(alternates()),
+        }
 
     @app.before_request
     def api_lang() -> None:

@@ -1,5 +1,8 @@
-"""A Babel extractor for the data files whose words pages show: filter groups and options
-(``data/taxonomy.toml``: label, description, note) and source names (``data/bundle.toml``: label)."""
+"""A Babel extractor for the data files whose words pages show.
+
+Filter groups and options (``data/taxonomy.toml``: label, description, note) and source names
+(``data/bundle.toml``: label).
+"""
 
 from __future__ import annotations
 

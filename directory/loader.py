@@ -340,7 +340,9 @@ def _linker() -> Linker:
             Provider.latitude,
             Provider.longitude,
             Provider.geo_precision,
-        ).where(Provider.status == "active")
+        )
+        .where(Provider.status == "active")
+        .order_by(Provider.id)  # the same candidates in the same order on every database
     ):
         linker.add(
             pid,

@@ -1,4 +1,5 @@
-"""The OpenAPI 3.1 description of the JSON API, built from the taxonomy so filter enums never drift."""
+"""The OpenAPI 3.1 description of the JSON API, built from the taxonomy so filter enums never
+drift."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def _search_parameters(tax: Taxonomy, config: dict[str, Any]) -> list[dict[str, 
         {
             "name": "q",
             "in": "query",
-            "description": "Words to search for in names and services (synonyms and small typos understood).",
+            "description": "Words to search for in names and services "
+            "(synonyms and small typos understood).",
             "schema": {"type": "string", "maxLength": config["MAX_QUERY_LENGTH"]},
         },
         {
@@ -82,8 +84,8 @@ def _search_parameters(tax: Taxonomy, config: dict[str, Any]) -> list[dict[str, 
             "name": "unlisted",
             "in": "query",
             "schema": {"type": "string", "enum": ["0", "1"]},
-            "description": "1: only the places (in the same area and text query) that list no type of care, filters set "
-            "aside: what `services_unknown` counts.",
+            "description": "1: only the places (in the same area and text query) that list no "
+            "type of care, filters set aside: what `services_unknown` counts.",
         },
         {
             "name": "sort",
@@ -263,8 +265,8 @@ def _schemas(tax: Taxonomy) -> dict[str, Any]:
                 "services_unknown": {
                     "type": "integer",
                     "minimum": 0,
-                    "description": "Places in the same area and text query that list no type of care "
-                    "and so are not in these results; `unlisted=1` shows them.",
+                    "description": "Places in the same area and text query that list no type of "
+                    "care and so are not in these results; `unlisted=1` shows them.",
                 },
                 "suggestions": {
                     "type": "object",
@@ -499,8 +501,9 @@ def openapi_document(
         "info": {
             "title": "Treatment Finder API",
             "version": "1.0.0",
-            "description": "Read-only search over US addiction treatment providers (SAMHSA public data). "
-            "Errors are JSON with the status, a message and the parameter at fault.",
+            "description": "Read-only search over US addiction treatment providers "
+            "(SAMHSA public data). Errors are JSON with the status, a message and the parameter "
+            "at fault.",
             "license": {"name": "Data: public domain (SAMHSA)", "identifier": "CC0-1.0"},
         },
         "servers": [{"url": "/"}],

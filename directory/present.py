@@ -87,7 +87,8 @@ def provider_urls(path_ids: list[str], external: bool = False) -> list[str]:
 def provider_json(
     p: Provider | Listing, tax: Taxonomy, distance: float | None = None, url: str | None = None
 ) -> dict[str, Any]:
-    """One provider as the API gives it (``url``: its page, when the caller has built it already)."""
+    """One provider as the API gives it (``url``: its page, when the caller has built it
+    already)."""
     listing = p if isinstance(p, Listing) else make_listing(p, tax)
     d: dict[str, Any] = {
         "id": listing.public_id,

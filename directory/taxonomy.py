@@ -1,9 +1,10 @@
 """The treatment taxonomy: SAMHSA service codes mapped to the plain-language filters people use.
 
-``data/taxonomy.toml`` holds the groups and options with the codes that mean each. SAMHSA's dictionaries
-(the 2023 download's ``service-code-reference-2023.csv`` first, then ``service-codes.csv``) and
-``data/service-codes-extra.csv`` give every code a name and let files that carry service *names* be
-turned back into codes; the first dictionary to name a code or a service name wins.
+``data/taxonomy.toml`` holds the groups and options with the codes that mean each. SAMHSA's
+dictionaries (the 2023 download's ``service-code-reference-2023.csv`` first, then
+``service-codes.csv``) and ``data/service-codes-extra.csv`` give every code a name and let files
+that carry service *names* be turned back into codes; the first dictionary to name a code or a
+service name wins.
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ class Taxonomy:
         return next((g for g in self.groups if g.key == key), None)
 
     def tags(self, codes: set[str] | frozenset[str]) -> dict[str, list[Option]]:
-        """Return the options a provider with these codes has, by group key (groups with none left out)."""
+        """Return the options a provider with these codes has, by group key (groups with none left
+        out)."""
         key = frozenset(codes)
         cached = self._tags_cache.get(key)
         if cached is None:
@@ -102,8 +104,8 @@ class Taxonomy:
         return found
 
     def code_for_name(self, name: str) -> str | None:
-        """Map a service name as files spell it ('Detoxification '), a code, or an option's key or label,
-        to a code."""
+        """Map a service name as files spell it ('Detoxification '), a code, or an option's key or
+        label, to a code."""
         folded = fold(name)
         if folded in self.name_codes:
             return self.name_codes[folded]
@@ -112,9 +114,9 @@ class Taxonomy:
         return self._option_code(folded)
 
     def code_for_tag(self, word: str) -> str | None:
-        """Map a tag word of the simple CSV to a code: a known code written in capitals ('OTP', as exports
-        write them) is that code; otherwise an option's key or label comes first ('inpatient' means the
-        Inpatient option and nothing more), then service names."""
+        """Map a tag word of the simple CSV to a code: a known code written in capitals ('OTP', as
+        exports write them) is that code; otherwise an option's key or label comes first
+        ('inpatient' means the Inpatient option and nothing more), then service names."""
         tag = text(word)
         if tag.isupper() and tag in self.code_names:
             return tag

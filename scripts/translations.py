@@ -1,8 +1,10 @@
 """Keep the Spanish catalog in step with the code: extract every message, merge new ones into
 ``directory/translations/es/LC_MESSAGES/messages.po`` (to translate), and compile it.
 
-    .venv/bin/python scripts/translations.py           # extract, update, compile
-    .venv/bin/python scripts/translations.py --check   # exit 1 if a message is missing, empty or fuzzy
+    # extract, update, compile
+    .venv/bin/python scripts/translations.py
+    # exit 1 if a message is missing, empty or fuzzy
+    .venv/bin/python scripts/translations.py --check
 """
 
 from __future__ import annotations

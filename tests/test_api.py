@@ -1,4 +1,5 @@
-"""The JSON API: shape, errors, caching, CORS, rate limits, and fuzzing against its own OpenAPI document."""
+"""The JSON API: shape, errors, caching, CORS, rate limits, and fuzzing against its own OpenAPI
+document."""
 
 from __future__ import annotations
 
@@ -141,35 +142,44 @@ FUZZ_EXAMPLES = int(
 
 
 def fuzz(app: Flask, examples: int) -> dict[str, int]:
-    """Run schemathesis over every operation of the app's own document; return cases run per operation.
+    """Run schemathesis over every operation of the app's own document; return cases run per
+    operation.
 
-    Every default check applies (no server errors, status codes, content types and bodies as documented),
-    except "schema-valid data is accepted": `lat` without `lon` is schema-valid one parameter at a time,
-    and OpenAPI cannot state that the two go together, so the API answers it with a documented 400.
+    Every default check applies (no server errors, status codes, content types and bodies as
+    documented), except "schema-valid data is accepted": `lat` without `lon` is schema-valid one
+    parameter at a time, and OpenAPI cannot state that the two go together, so the API answers it
+    with a documented 400.
     """
-    from schemathesis.specs.openapi.checks import positive_data_acceptance
-
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     counts: dict[str, int] = {}
     for result in schema.get_all_operations():
         operation = result.ok()
         label = f"{operation.method.upper()} {operation.path}"
-        counts[label] = 0
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=examples,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            database=None,
-        )
-        def run(case: Any) -> None:
-            counts[label] += 1
-            case.call_and_validate(excluded_checks=[positive_data_acceptance])
-
-        run()
+        counts[label] = _fuzz_operation(operation, examples)
     return counts
+
+
+def _fuzz_operation(operation: Any, examples: int) -> int:
+    """Run schemathesis over one operation; return the cases run."""
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+    cases = 0
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    def run(case: Any) -> None:
+        nonlocal cases
+        cases += 1
+        case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+    run()
+    return cases
 
 
 def test_fuzz_the_api_against_its_own_spec(national_app: Flask) -> None:

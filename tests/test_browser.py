@@ -76,8 +76,7 @@ def in_first_screen(page: Any, selector: str) -> bool:
     return box is not None and box["y"] < page.viewport_size["height"] - 40
 
 
-
-# -- the journeys ------------------------------------------------------------------------------------
+# -- the journeys ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -113,13 +112,26 @@ def test_search_by_zip_and_type_to_a_provider_and_back(
 
 
 WORDS = {
-    "en": {"where": "Where?", "detox": "Detox", "search": "Search", "apply": "Apply filters",
-           "back": "← Back to results", "count": r"\d+ places? within 25 miles of Waterbury",
-           "edit": "Edit search", "filters": "Filters"},
-    "es": {"where": "¿Dónde?", "detox": "Desintoxicación", "search": "Buscar",
-           "apply": "Aplicar filtros", "back": "← Volver a los resultados",
-           "count": r"\d+ lugar(es)? a (menos de )?25 millas de Waterbury",
-           "edit": "Cambiar la búsqueda", "filters": "Filtros"},
+    "en": {
+        "where": "Where?",
+        "detox": "Detox",
+        "search": "Search",
+        "apply": "Apply filters",
+        "back": "← Back to results",
+        "count": r"\d+ places? within 25 miles of Waterbury",
+        "edit": "Edit search",
+        "filters": "Filters",
+    },
+    "es": {
+        "where": "¿Dónde?",
+        "detox": "Desintoxicación",
+        "search": "Buscar",
+        "apply": "Aplicar filtros",
+        "back": "← Volver a los resultados",
+        "count": r"\d+ lugar(es)? a (menos de )?25 millas de Waterbury",
+        "edit": "Cambiar la búsqueda",
+        "filters": "Filtros",
+    },
 }
 
 
@@ -192,14 +204,17 @@ def test_nothing_found_always_offers_a_next_step(browser: Any, base_url: str) ->
 
 def test_a_typed_place_wins_over_my_location(browser: Any, base_url: str) -> None:
     context = browser.new_context(
-        geolocation={"latitude": 39.7392, "longitude": -104.9903}, permissions=["geolocation"],
+        geolocation={"latitude": 39.7392, "longitude": -104.9903},
+        permissions=["geolocation"],
         viewport={"width": 390, "height": 844},
     )
     page = context.new_page()
     page.goto(base_url + "/")
     page.get_by_role("button", name="Use my location").click()
     page.wait_for_url(re.compile(r"lat="))
-    assert re.search(r"Denver, CO \d{5} \(your location\)", page.locator("#result-count").inner_text())
+    assert re.search(
+        r"Denver, CO \d{5} \(your location\)", page.locator("#result-count").inner_text()
+    )
     page.locator("details.edit-search > summary").click()
     page.get_by_label("Where?").fill("Boulder, CO")
     page.get_by_role("button", name="Search", exact=True).click()
@@ -209,7 +224,9 @@ def test_a_typed_place_wins_over_my_location(browser: Any, base_url: str) -> Non
     context.close()
 
 
-def test_a_guide_search_names_its_filters_and_explains_unknown_words(browser: Any, base_url: str) -> None:
+def test_a_guide_search_names_its_filters_and_explains_unknown_words(
+    browser: Any, base_url: str
+) -> None:
     page = new_page(browser, width=390)
     page.goto(base_url + "/guides/ketamine")
     form = page.locator("#guide-search")
@@ -255,6 +272,7 @@ def test_the_report_form_chooses_nothing_and_thanks_where_the_reader_is(
     box = thanks.bounding_box()
     assert box is not None and 0 <= box["y"] < 844  # on screen, not scrolled away
     page.context.close()
+
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_keyboard_only_search_reaches_a_phone_link(browser: Any, base_url: str, lang: str) -> None:
@@ -349,15 +367,20 @@ def test_axe_finds_no_accessibility_violations(browser: Any, base_url: str) -> N
     axe = AXE.read_text()
     report = {}
     for width in (390, 1280):
-        page = new_page(
-            browser, width=width, bypass_csp=True
-        )  # axe is injected as a script for the test only
+        # axe is injected as a script for the test only
+        page = new_page(browser, width=width, bypass_csp=True)
         for kind, path in pages.items():
             page.goto(base_url + path)
             page.add_script_tag(content=axe)
             result = page.evaluate("""async () => {
-                const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}});
-                return r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+                const r = await axe.run(document, {runOnly: {
+                    type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
+                }});
+                return r.violations.map(v => ({
+                    id: v.id,
+                    impact: v.impact,
+                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))
+                }));
             }""")
             report[f"{kind}@{width}"] = result
         page.context.close()
@@ -389,7 +412,8 @@ def test_markup_in_a_provider_name_runs_nothing(browser: Any, tmp_path: Path) ->
     f = tmp_path / "xss.csv"
     f.write_text(
         "id,name,name2,street,city,state,zip,tags\n"
-        'x1,"<img src=x onerror=alert(1)>","<script>alert(2)</script>",1 Main St,Waterbury,CT,06708,detox\n'
+        'x1,"<img src=x onerror=alert(1)>","<script>alert(2)</script>",'
+        "1 Main St,Waterbury,CT,06708,detox\n"
     )
     app = make_app(tmp_path / "app")
     with app.app_context():

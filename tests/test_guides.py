@@ -1,5 +1,6 @@
-"""Explainer guides: the file format, what every guide must carry (a review date, sources, plain language,
-a search that exists), the safety corrections of issue 12, and how a guide page renders them."""
+"""Explainer guides: the file format, what every guide must carry (a review date, sources, plain
+language, a search that exists), the safety corrections of issue 12, and how a guide page renders
+them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 import textstat
 from flask import Flask
 
-from directory.guides import Guide, load_guides, parse_guide
+from directory.guides import Guide, load_guides, parse_guide, plain_text
 from directory.taxonomy import load_taxonomy
 
 from .conftest import make_app
@@ -43,14 +44,9 @@ Text under a heading that merely starts like the sources one.
 """
 
 
-def plain_text(markdown_text: str) -> str:
-    """Markdown without link targets, heading marks, list bullets or emphasis, as a reader sees it."""
-    text = re.sub(r"\]\([^)]*\)", "]", markdown_text)
-    return re.sub(r"^#+\s*|^-\s+|[\[\]*_`]", "", text, flags=re.M)
-
-
 def section(guide: Guide, heading: str) -> str:
-    """The Markdown under one heading (any level), up to the next heading of the same or a higher level."""
+    """The Markdown under one heading (any level), up to the next heading of the same or a higher
+    level."""
     lines = guide.body_markdown.splitlines()
     for i, line in enumerate(lines):
         m = re.match(r"(#+) (.+)$", line)
@@ -69,7 +65,7 @@ def page_text(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
-# --- the file format -------------------------------------------------------------------------------------------
+# --- the file format ------------------------------------------------------------------------------
 
 
 def test_parse_guide_reads_the_review_date_and_sources_and_keeps_them_out_of_the_body(
@@ -119,7 +115,7 @@ def test_parse_guide_refuses_a_review_date_that_is_not_a_date(tmp_path: Path) ->
         parse_guide(path)
 
 
-# --- what every guide carries ----------------------------------------------------------------------------------
+# --- what every guide carries ---------------------------------------------------------------------
 
 
 def test_the_guides_include_the_core_topics() -> None:
@@ -159,7 +155,8 @@ def test_every_guide_reads_at_grade_8_or_below(guide: Guide) -> None:
 
 @pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)
 def test_every_guide_search_uses_filters_that_exist(guide: Guide) -> None:
-    """The search ignores keys it does not know, so a misspelt filter would silently widen the search."""
+    """The search ignores keys it does not know, so a misspelt filter would silently widen the
+    search."""
     tax = load_taxonomy(DATA)
     assert guide.search
     for key, value in guide.search:
@@ -171,7 +168,7 @@ def test_every_guide_search_uses_filters_that_exist(guide: Guide) -> None:
         assert group.option(value) is not None, (key, value)
 
 
-# --- the corrections of issue 12 -------------------------------------------------------------------------------
+# --- the corrections of issue 12 ------------------------------------------------------------------
 
 
 def test_detox_guide_says_when_to_call_911_for_dangerous_withdrawal() -> None:
@@ -296,7 +293,7 @@ def test_overdose_advice_covers_more_than_opioids(slug: str) -> None:
     assert re.search(r"cannot be woken after using any drug", BY_SLUG[slug].body_markdown)
 
 
-# --- the guide pages -------------------------------------------------------------------------------------------
+# --- the guide pages ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

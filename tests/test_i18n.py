@@ -31,7 +31,8 @@ def _script() -> Any:
 
 
 def test_every_message_has_a_spanish_translation() -> None:
-    # Every message the code, templates and data files use (extracted afresh), translated, not fuzzy.
+    # Every message the code, templates and data files use (extracted afresh), translated, not
+    # fuzzy.
     assert _script().catalog_problems() == []
 
 

@@ -1,4 +1,5 @@
-"""The one search service on the national data: location, text, synonyms, typos, filters and facets."""
+"""The one search service on the national data: location, text, synonyms, typos, filters and
+facets."""
 
 from __future__ import annotations
 

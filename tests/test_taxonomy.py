@@ -25,6 +25,8 @@ def test_groups_and_core_options_exist() -> None:
         "inpatient",
         "outpatient",
         "detox",
+        "detox-24-hour",
+        "detox-outpatient",
         "dual-diagnosis",
     ]
     for key in (
@@ -50,8 +52,18 @@ def test_codes_become_tags() -> None:
     assert [o.key for o in tags["type"]] == ["outpatient", "detox", "dual-diagnosis"]
     assert "methadone" in [o.key for o in tags["medication"]]
     assert "medicaid" in [o.key for o in tags["payment"]]
-    assert [o.key for o in TAX.tags({"HID"})["type"]] == ["inpatient", "detox"]
+    assert [o.key for o in TAX.tags({"HID"})["type"]] == ["inpatient", "detox", "detox-24-hour"]
     assert TAX.tags({"SA"}).get("type") is None
+
+
+def test_detox_is_split_by_level_of_care() -> None:
+    # Hospital and residential detox have staff day and night; outpatient detox does not; plain
+    # detoxification (DT) and the substance-specific codes do not say, so they count only as detox.
+    assert [o.key for o in TAX.tags({"RD"})["type"]] == ["inpatient", "detox", "detox-24-hour"]
+    assert [o.key for o in TAX.tags({"OD"})["type"]] == ["outpatient", "detox", "detox-outpatient"]
+    for code in ("DT", "ODTX", "ADTX", "DM", "DB"):
+        assert [o.key for o in TAX.tags({code})["type"]] == ["detox"], code
+    assert TAX.group("type").note  # the filters say how the two differ
 
 
 def test_every_service_name_in_the_real_json_files_maps_to_a_code() -> None:

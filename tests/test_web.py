@@ -1,4 +1,5 @@
-"""Pages for people, through the Flask test client: content, states kept in URLs, safety, privacy."""
+"""Pages for people, through the Flask test client: content, states kept in URLs, safety,
+privacy."""
 
 from __future__ import annotations
 
@@ -138,7 +139,8 @@ def test_guides_link_to_a_filtered_search(
                 key,
             )
         assert "not medical advice" in html
-        # The search a guide ends with finds places in the bundled data, nationally and near a big city.
+        # The search a guide ends with finds places in the bundled data, nationally and near a big
+        # city.
         for near in ("", "Denver, CO"):
             params = [*g.search, *([("near", near)] if near else [])]
             found = client.get("/api/v1/providers", query_string=params).get_json()["total"]
@@ -215,7 +217,8 @@ def test_markup_in_provider_names_is_shown_as_text(tmp_path: Path) -> None:
 
     f = tmp_path / "xss.csv"
     f.write_text(
-        'id,name,street,city,state,zip,tags\nx1,"<img src=x onerror=alert(1)>",1 Main St,Waterbury,CT,06708,detox\n'
+        "id,name,street,city,state,zip,tags\n"
+        'x1,"<img src=x onerror=alert(1)>",1 Main St,Waterbury,CT,06708,detox\n'
     )
     app = make_app(tmp_path / "app")
     with app.app_context():

@@ -28,7 +28,8 @@ _LABEL_WORD = re.compile(r"[\w']+")
 
 @dataclass(frozen=True)
 class Postings:
-    """Sorted catalog rows per term, stored as one array of rows and the offsets of each term's run."""
+    """Sorted catalog rows per term, stored as one array of rows and the offsets of each term's
+    run."""
 
     starts: dict[str, tuple[int, int]]
     rows: np.ndarray
@@ -112,7 +113,8 @@ class GroupedField:
 
 
 class Analyser:
-    """``text.tokens`` word by word, remembering each word: names and places repeat few words often."""
+    """``text.tokens`` word by word, remembering each word: names and places repeat few words
+    often."""
 
     def __init__(self) -> None:
         self._seen: dict[str, list[str]] = {}
@@ -143,7 +145,8 @@ def place_text(city: str, county: str, state: str, zip_code: str) -> str:
 def grouped_fields(
     codes: Sequence[str], places: Sequence[tuple[str, str, str, str]], tax: Taxonomy
 ) -> dict[str, GroupedField]:
-    """The services, codes and place fields of the catalog's rows (``codes``: space-joined, per row)."""
+    """The services, codes and place fields of the catalog's rows (``codes``: space-joined, per
+    row)."""
     analyse = Analyser()
     code_sets = {c: frozenset(c.split()) for c in set(codes)}
     services = {c: analyse(services_text(s, tax)) for c, s in code_sets.items()}

@@ -1,10 +1,10 @@
 """Match a text query against one snapshot: names from the text index, services and places from the
 catalog, combined with array operations.
 
-Every concept must match; any alternative of a concept will do; an alternative's tokens must all be in
-one field. A row's score sums, over concepts, the best field boost x idf among the alternatives it
-matches, so a match in a name outranks one in the services list. Whole queries are remembered for the
-snapshot's life (the snapshot is the only owner of this state).
+Every concept must match; any alternative of a concept will do; an alternative's tokens must all be
+in one field. A row's score sums, over concepts, the best field boost x idf among the alternatives
+it matches, so a match in a name outranks one in the services list. Whole queries are remembered for
+the snapshot's life (the snapshot is the only owner of this state).
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ TEXT_CACHE = 512  # whole queries remembered per snapshot
 
 @dataclass(frozen=True)
 class TextMatch:
-    rows: np.ndarray | None  # catalog rows whose text matches, sorted (None: every word was left out)
+    rows: (
+        np.ndarray | None
+    )  # catalog rows whose text matches, sorted (None: every word was left out)
     scores: np.ndarray | None  # one per row (None: no relevance available, e.g. the name fallback)
     corrected: str | None  # the text as searched, when a spelling fix was applied
     dropped: tuple[str, ...] = ()  # words no listing holds, left out of the search
@@ -115,7 +117,8 @@ class TextSearch:
         return closest_word(word, vocabulary, every, self.synonyms.words.get(lang, ()))
 
     def by_name(self, text: str) -> TextMatch:
-        """The fallback while the index is unavailable: every word must appear in the name (no stems)."""
+        """The fallback while the index is unavailable: every word must appear in the name (no
+        stems)."""
         words = [w for w in words_of(text) if len(w) > 2][:8]
         rows = [i for i, name in enumerate(self.names_lower) if all(w in name for w in words)]
         return TextMatch(np.asarray(rows, dtype=np.int64), None, None)

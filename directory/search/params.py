@@ -1,4 +1,5 @@
-"""Search parameters: parsed and checked once, for pages and API alike, with 400s that name the parameter."""
+"""Search parameters: parsed and checked once, for pages and API alike, with 400s that name the
+parameter."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ class SearchQuery:
         return replace(self, **changes)
 
     def params(self, **changes: Any) -> list[tuple[str, str]]:
-        """The query as URL parameters (defaults left out), for links that keep the current state."""
+        """The query as URL parameters (defaults left out), for links that keep the current
+        state."""
         q = self.with_(**changes) if changes else self
         out: list[tuple[str, str]] = []
         for key in ("q", "near"):
@@ -76,10 +78,17 @@ def number_param(args: Mapping[str, Any], name: str, kind: type, low: float, hig
             if kind is int
             else _("'%(name)s' must be a number, not %(value)s.")
         )
-        raise DirectoryError(message % {"name": name, "value": repr(str(raw)[:30])}, 400, name) from None
+        raise DirectoryError(
+            message % {"name": name, "value": repr(str(raw)[:30])}, 400, name
+        ) from None
     if isinstance(value, float) and not math.isfinite(value) or not (low <= value <= high):
         raise DirectoryError(
-            _("'%(name)s' must be between %(low)s and %(high)s.", name=name, low=f"{low:g}", high=f"{high:g}"),
+            _(
+                "'%(name)s' must be between %(low)s and %(high)s.",
+                name=name,
+                low=f"{low:g}",
+                high=f"{high:g}",
+            ),
             400,
             name,
         )
@@ -98,7 +107,9 @@ def text_param(args: Mapping[str, Any], name: str, limit: int) -> str:
     value = str(args.get(name) or "").strip()
     if len(value) > limit:
         raise DirectoryError(
-            _("'%(name)s' is too long: at most %(limit)s characters.", name=name, limit=limit), 400, name
+            _("'%(name)s' is too long: at most %(limit)s characters.", name=name, limit=limit),
+            400,
+            name,
         )
     return value
 
@@ -136,8 +147,12 @@ def parse_query(
         if unknown:
             choices = ", ".join(o.key for o in group.options)
             raise DirectoryError(
-                _("'%(name)s' has no option %(value)s; choose from: %(choices)s.", name=group.key,
-                  value=repr(unknown[0][:40]), choices=choices),
+                _(
+                    "'%(name)s' has no option %(value)s; choose from: %(choices)s.",
+                    name=group.key,
+                    value=repr(unknown[0][:40]),
+                    choices=choices,
+                ),
                 400,
                 group.key,
             )
@@ -146,7 +161,9 @@ def parse_query(
     sort = str(args.get("sort") or "").strip() or None
     if sort is not None and sort not in SORTS:
         raise DirectoryError(
-            _("'%(name)s' must be one of: %(choices)s.", name="sort", choices=", ".join(SORTS)), 400, "sort"
+            _("'%(name)s' must be one of: %(choices)s.", name="sort", choices=", ".join(SORTS)),
+            400,
+            "sort",
         )
     unlisted = flag_param(args, "unlisted")
     page = number_param(args, "page", int, 1, 10_000) or 1

@@ -1,5 +1,5 @@
-"""Where a search is: the place typed (or read from the words), the point from "use my location", and
-what to offer when a place name is ambiguous or spelled wrong."""
+"""Where a search is: the place typed (or read from the words), the point from "use my location",
+and what to offer when a place name is ambiguous or spelled wrong."""
 
 from __future__ import annotations
 
@@ -44,12 +44,34 @@ def locate(q: SearchQuery) -> Located:
         main = gazetteer().main_city(q.near)
         if main is not None:  # "Phoenix" is Phoenix, AZ; the others are offered
             others = [p for p in places if p != main]
-            return Located(main, others, _("Showing %(place)s. Other places are called %(name)s too:",
-                                           place=main.name, name=q.near))
-        return Located(None, places, _("There is more than one place called “%(name)s”. Which one did you "
-                                       "mean?", name=q.near))
+            return Located(
+                main,
+                others,
+                _(
+                    "Showing %(place)s. Other places are called %(name)s too:",
+                    place=main.name,
+                    name=q.near,
+                ),
+            )
+        return Located(
+            None,
+            places,
+            _(
+                "There is more than one place called “%(name)s”. Which one did you mean?",
+                name=q.near,
+            ),
+        )
     similar = gazetteer().similar(q.near)
     if similar:
-        return Located(None, similar, _("We could not find the place “%(name)s”. Did you mean:", name=q.near))
-    return Located(None, [], _("We could not find the place “%(name)s”. Try a 5-digit ZIP code or a city "
-                               "and state, like “Waterbury, CT”.", name=q.near))
+        return Located(
+            None, similar, _("We could not find the place “%(name)s”. Did you mean:", name=q.near)
+        )
+    return Located(
+        None,
+        [],
+        _(
+            "We could not find the place “%(name)s”. Try a 5-digit ZIP code or a city "
+            "and state, like “Waterbury, CT”.",
+            name=q.near,
+        ),
+    )

@@ -24,8 +24,8 @@ from .params import SearchQuery
 from .place import locate, understand
 from .snapshot import Snapshot, snapshot
 from .suggest import WIDER_RADII, Suggestions, wider_radius, without_filters, without_words
-from .textindex import IndexUnavailable
 from .text import words_of
+from .textindex import IndexUnavailable
 from .understand import Reading
 
 
@@ -43,17 +43,20 @@ class SearchResults:
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     location: Place | None = None
-    choices: list[Place] = field(default_factory=list)  # when a place name is ambiguous or misspelled
+    choices: list[Place] = field(
+        default_factory=list
+    )  # when a place name is ambiguous or misspelled
     location_error: str = ""  # why there is no place
     location_note: str = ""  # which of several places was chosen
     read_as: Reading | None = None  # the words were read as words plus a place
     did_you_mean: str | None = None
     dropped: tuple[str, ...] = ()  # words no listing holds, left out of the search
-    dropped_here: tuple[str, ...] = ()  # words no listing in this place holds: the search is without
+    # words no listing in this place holds: the search is without
+    dropped_here: tuple[str, ...] = ()
     suggestions: Suggestions = field(default_factory=Suggestions)
     notices: list[str] = field(default_factory=list)  # things the searcher should know
-    # Places in the same area and text query that list no type of care and so are not in these results
-    # (a filter cannot see them): "31 more places nearby haven't listed their services".
+    # Places in the same area and text query that list no type of care and so are not in these
+    # results (a filter cannot see them): "31 more places nearby haven't listed their services".
     services_unknown: int = 0
 
     @property
@@ -77,8 +80,8 @@ def resolve_location(q: SearchQuery) -> tuple[Place | None, list[Place], str]:
 
 
 def _text_match(q: SearchQuery, snap: Snapshot, notices: list[str]) -> TextMatch | None:
-    """The rows matching the query's text (None: no text to match); names only, and a notice, while the
-    text index is unavailable."""
+    """The rows matching the query's text (None: no text to match); names only, and a notice, while
+    the text index is unavailable."""
     if not q.q:
         return None
     try:
@@ -225,15 +228,20 @@ def find_providers(q: SearchQuery) -> SearchResults:
     q, reading = understand(q)
     located = locate(q)
     place = located.place
-    res = SearchResults(query=q, sort=_sort(q, place), location=place, choices=located.choices,
-                        read_as=reading)
+    res = SearchResults(
+        query=q, sort=_sort(q, place), location=place, choices=located.choices, read_as=reading
+    )
     if place is None and located.message:
         res.location_error = located.message
         return res
     res.location_note = located.message
     if current_app.extensions["snapshots"].offline:
-        res.notices.append(_("Some details may be out of date for a few minutes: we are reconnecting "
-                             "to our database."))
+        res.notices.append(
+            _(
+                "Some details may be out of date for a few minutes: we are reconnecting "
+                "to our database."
+            )
+        )
     found = _find(q, snap, place, res.notices)
     cat, match = snap.catalog, found.match
     res.did_you_mean = match.corrected if match is not None else None
@@ -247,8 +255,9 @@ def find_providers(q: SearchQuery) -> SearchResults:
     if res.total == 0 and q.q and (place is not None or q.filters):
         suggestions = _suggest(q, snap, place, res.did_you_mean)
         if suggestions.without_words and not suggestions.words:
-            # Nothing here mentions the words at all, but the place and filters find care: show that,
-            # and say why, rather than end in nothing ("ketamine" near Denver, from its guide).
+            # Nothing here mentions the words at all, but the place and filters find care: show
+            # that, and say why, rather than end in nothing ("ketamine" near Denver, from its
+            # guide).
             broader = find_providers(q.with_(q=""))
             broader.query = q
             broader.dropped_here = tuple(words_of(q.q))
@@ -262,8 +271,13 @@ def find_providers(q: SearchQuery) -> SearchResults:
     return res
 
 
-def _page(res: SearchResults, snap: Snapshot, rows: np.ndarray, dist: np.ndarray | None,
-          match: TextMatch | None) -> None:
+def _page(
+    res: SearchResults,
+    snap: Snapshot,
+    rows: np.ndarray,
+    dist: np.ndarray | None,
+    match: TextMatch | None,
+) -> None:
     """Sort the rows and put the listings of the asked-for page in ``res.hits``."""
     q, cat = res.query, snap.catalog
     if res.sort == "relevance" and match is not None and match.scores is not None:
@@ -279,7 +293,9 @@ def _page(res: SearchResults, snap: Snapshot, rows: np.ndarray, dist: np.ndarray
         res.hits.append(Hit(snap.listings[row], round(float(d), 1) if d is not None else None))
 
 
-def _suggest(q: SearchQuery, snap: Snapshot, place: Place | None, corrected: str | None) -> Suggestions:
+def _suggest(
+    q: SearchQuery, snap: Snapshot, place: Place | None, corrected: str | None
+) -> Suggestions:
     """What to try when nothing matched, each with the results it would give."""
 
     def count(other: SearchQuery) -> int:
@@ -298,7 +314,9 @@ def _suggest(q: SearchQuery, snap: Snapshot, place: Place | None, corrected: str
         # Nothing near matches any part of it: the nearest places of any kind, still a next step.
         bare = q.with_(q="", filters={}, unlisted=False)
         for miles in (q.radius, *(r for r in WIDER_RADII if r > q.radius)):
-            if miles <= float(current_app.config["MAX_RADIUS"]) and (n := count(bare.with_(radius=miles))):
+            if miles <= float(current_app.config["MAX_RADIUS"]) and (
+                n := count(bare.with_(radius=miles))
+            ):
                 s.anything = (float(miles), n)
                 break
     return s

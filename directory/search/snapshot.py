@@ -2,9 +2,9 @@
 
 A snapshot holds the catalog (coordinates, tags), the listing of every active provider, the text
 fields and the text index's lookup, the spelling vocabulary and the HSDS id map. It is built in one
-go when the database's ``data_version`` (or the text index's generation) moves, and swapped in whole:
-a request keeps the snapshot it started with. While the database is unreachable, the last snapshot
-keeps answering searches, marked ``offline``.
+go when the database's ``data_version`` (or the text index's generation) moves, and swapped in
+whole: a request keeps the snapshot it started with. While the database is unreachable, the last
+snapshot keeps answering searches, marked ``offline``.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ class Snapshot:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def lazily(self, key: str, make: Callable[[Snapshot], Any]) -> Any:
-        """A value derived from this snapshot, made on first use and kept with it (e.g. the HSDS ids)."""
+        """A value derived from this snapshot, made on first use and kept with it (e.g. the HSDS
+        ids)."""
         with self._lock:
             if key not in self._lazy:
                 self._lazy[key] = make(self)

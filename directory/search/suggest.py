@@ -19,19 +19,30 @@ Counter = Callable[[SearchQuery], int]  # how many results a search gives
 @dataclass
 class Suggestions:
     radius: tuple[float, int] | None = None  # (miles, results there)
-    drop: list[tuple[str, str, int]] = field(default_factory=list)  # (group, option, results without it)
+    drop: list[tuple[str, str, int]] = field(
+        default_factory=list
+    )  # (group, option, results without it)
     spelling: str | None = None
-    words: list[tuple[str, str, int]] = field(default_factory=list)  # (word left out, text left, results)
+    words: list[tuple[str, str, int]] = field(
+        default_factory=list
+    )  # (word left out, text left, results)
     without_words: int = 0  # results of the same place and filters without any words
     anything: tuple[float, int] | None = None  # (miles, places there) with no words and no filters
 
     def __bool__(self) -> bool:
         return bool(
-            self.radius or self.drop or self.spelling or self.words or self.without_words or self.anything
+            self.radius
+            or self.drop
+            or self.spelling
+            or self.words
+            or self.without_words
+            or self.anything
         )
 
 
-def wider_radius(q: SearchQuery, max_radius: float, distances: np.ndarray) -> tuple[float, int] | None:
+def wider_radius(
+    q: SearchQuery, max_radius: float, distances: np.ndarray
+) -> tuple[float, int] | None:
     """The smallest wider radius with results; ``distances``: of the filtered rows at the widest."""
     for r in (r for r in WIDER_RADII if q.radius < r <= max_radius):
         n = int((distances <= r).sum())

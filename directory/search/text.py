@@ -1,4 +1,5 @@
-"""What people type, as the index sees it: words, synonyms (``data/synonyms.txt``), stems and typo fixes.
+"""What people type, as the index sees it: words, synonyms (``data/synonyms.txt``), stems and typo
+fixes.
 
 Every text backend and every field is analysed the same way (``tokens``), so a query planned here
 means the same thing whatever answers it. A query is a list of *concepts* (a word, or a phrase the
@@ -24,12 +25,14 @@ MAX_WORDS = 24
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Small Spanish words that say nothing about care, left out like English ones ("centro de salud").
 SPANISH_STOP_WORDS = frozenset(
-    "de del la las el los y o u en para por con sin un una unos unas al que se su sus mi mis lo".split()
+    (
+        "de del la las el los y o u en para por con sin un una unos unas al que se su sus mi mis lo"
+    ).split()
 )
 # Lowercase, stop words out, Porter stems, accents folded ('Clínica' = 'clinica'): every field's.
-ANALYZER = StemmingAnalyzer(stoplist=STOP_WORDS | SPANISH_STOP_WORDS, cachesize=50000) | CharsetFilter(
-    accent_map
-)
+ANALYZER = StemmingAnalyzer(
+    stoplist=STOP_WORDS | SPANISH_STOP_WORDS, cachesize=50000
+) | CharsetFilter(accent_map)
 
 Alternative = tuple[str, ...]  # analysed tokens that must all appear in one field
 
@@ -52,7 +55,9 @@ def tokens(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Synonyms:
-    rules: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]  # phrase -> its alternatives (itself too)
+    rules: dict[
+        tuple[str, ...], tuple[tuple[str, ...], ...]
+    ]  # phrase -> its alternatives (itself too)
     longest: int
     words: dict[str, tuple[str, ...]]  # language -> the one-word phrases of its file
 
@@ -97,7 +102,9 @@ def _read_rules(path: Path, rules: dict[tuple[str, ...], set[tuple[str, ...]]]) 
             continue
         left, _, right = line.partition("=>")
         sources = [tuple(words_of(t)) for t in left.split(",") if words_of(t)]
-        targets = [tuple(words_of(t)) for t in right.split(",") if words_of(t)] if right else sources
+        targets = (
+            [tuple(words_of(t)) for t in right.split(",") if words_of(t)] if right else sources
+        )
         for src in sources:
             rules.setdefault(src, {src}).update(targets)
         singles += [src[0] for src in sources if len(src) == 1]
@@ -106,7 +113,9 @@ def _read_rules(path: Path, rules: dict[tuple[str, ...], set[tuple[str, ...]]]) 
 
 @dataclass(frozen=True)
 class TextQuery:
-    concepts: list[list[Alternative]]  # every concept must match; any alternative of a concept will do
+    concepts: list[
+        list[Alternative]
+    ]  # every concept must match; any alternative of a concept will do
     corrected: str | None  # the query as we searched it, when a word was replaced by a spelling fix
     dropped: tuple[str, ...] = ()  # words no field holds and nothing is spelled like: left out
 
@@ -138,7 +147,9 @@ def plan(
         fixed.append(suggestion)
     concepts = []
     for alternatives in synonyms.expand(fixed):
-        alts = list(dict.fromkeys(t for t in (tuple(tokens(" ".join(a))) for a in alternatives) if t))
+        alts = list(
+            dict.fromkeys(t for t in (tuple(tokens(" ".join(a))) for a in alternatives) if t)
+        )
         if alts:
             concepts.append(alts)
     return TextQuery(concepts, " ".join(fixed) if changed else None, tuple(dropped))

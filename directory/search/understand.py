@@ -1,5 +1,5 @@
-"""Read a place out of what people type in the search box: "detox near 85004", "rehab in Brooklyn, NY",
-"suboxone 22902", "detox Phoenix". The rest is searched as words.
+"""Read a place out of what people type in the search box: "detox near 85004", "rehab in
+Brooklyn, NY", "suboxone 22902", "detox Phoenix". The rest is searched as words.
 
 Only the end of the text (or a ZIP code anywhere) is read as a place, and only when it names one:
 "Phoenix House" stays a name, "detox Phoenix" becomes detox near Phoenix, AZ (the one big Phoenix).
@@ -55,7 +55,9 @@ def _is_place(text: str, gaz: Gazetteer) -> bool:
         return bool(gaz.lookup(text))
     words = text.split()
     if state_code(text) and (len(words) > 1 or len(text) > 2):
-        return True  # "Texas", "New York": not the two-letter codes, which are words too (in, or, me)
+        return (
+            True  # "Texas", "New York": not the two-letter codes, which are words too (in, or, me)
+        )
     return "," not in text and gaz.main_city(text) is not None
 
 

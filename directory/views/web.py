@@ -131,7 +131,8 @@ def search():  # type: ignore[no-untyped-def]
 
 @bp.get("/search/map.svg")
 def search_map():  # type: ignore[no-untyped-def]
-    """The page of results as a map: the search circle and numbered markers (an image, no script)."""
+    """The page of results as a map: the search circle and numbered markers (an image, no
+    script)."""
     query = parse_query(request.args, current_app.extensions["taxonomy"], current_app.config)
     results = find_providers(query)
     place = results.location
@@ -139,7 +140,8 @@ def search_map():  # type: ignore[no-untyped-def]
         abort(404)
     first = (results.query.page - 1) * results.query.per_page + 1
     points = [
-        (str(first + i), h.listing.latitude, h.listing.longitude) for i, h in enumerate(results.hits)
+        (str(first + i), h.listing.latitude, h.listing.longitude)
+        for i, h in enumerate(results.hits)
     ]
     near = place.precision != "state"
     width = number_param(request.args, "w", int, 200, 1000) or 640
