@@ -112,8 +112,13 @@ def test_stats_say_how_far_the_type_of_care_filters_reach(national_app: Flask) -
         "inpatient",
         "outpatient",
         "detox",
+        "detox-24-hour",
+        "detox-outpatient",
         "dual-diagnosis",
     }
+    # Detox by level of care: each level is a part of all detox.
+    assert s["by_type"]["detox-24-hour"] + s["by_type"]["detox-outpatient"] >= s["by_type"]["detox"] // 2
+    assert max(s["by_type"]["detox-24-hour"], s["by_type"]["detox-outpatient"]) < s["by_type"]["detox"]
     assert s["largest_cities"] == 50
     assert (
         s["cities_with_detox_within_25_miles"] + len(s["cities_without_detox_within_25_miles"])

@@ -293,6 +293,10 @@ def _page(
         res.hits.append(Hit(snap.listings[row], round(float(d), 1) if d is not None else None))
 
 
+def widest_radius() -> float:
+    return float(current_app.config["MAX_RADIUS"])
+
+
 def _suggest(
     q: SearchQuery, snap: Snapshot, place: Place | None, corrected: str | None
 ) -> Suggestions:
@@ -304,20 +308,20 @@ def _suggest(
 
     s = Suggestions(spelling=corrected)
     if place is not None and place.precision != "state":
-        widest = float(current_app.config["MAX_RADIUS"])
+        widest = widest_radius()
         found = _find(q.with_(radius=widest), snap, place, [])  # once, at the widest radius
         assert found.dist is not None
         s.radius = wider_radius(q, widest, found.dist[found.keep])
     s.drop = without_filters(q, count)
     s.words, s.without_words = without_words(q, count)
     if not (s.radius or s.drop or s.words or s.without_words) and place is not None:
-        # Nothing near matches any part of it: the nearest places of any kind, still a next step.
-        bare = q.with_(q="", filters={}, unlisted=False)
-        for miles in (q.radius, *(r for r in WIDER_RADII if r > q.radius)):
-            if miles <= float(current_app.config["MAX_RADIUS"]) and (
-                n := count(bare.with_(radius=miles))
-            ):
-                s.anything = (float(miles), n)
+        # Nothing near matches any part of it: the same kind of care farther away, without the
+        # words; else the nearest places of any kind. Still a next step that finds something.
+        radii = [q.radius, *(r for r in WIDER_RADII if q.radius < r <= widest_radius())]
+        for other in (q.with_(q=""), q.with_(q="", filters={}, unlisted=False)):
+            found = next(((r, n) for r in radii if (n := count(other.with_(radius=r)))), None)
+            if found is not None:
+                s.broader = (float(found[0]), found[1], bool(other.filters))
                 break
     return s
 

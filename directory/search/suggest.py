@@ -27,7 +27,8 @@ class Suggestions:
         default_factory=list
     )  # (word left out, text left, results)
     without_words: int = 0  # results of the same place and filters without any words
-    anything: tuple[float, int] | None = None  # (miles, places there) with no words and no filters
+    # (miles, places there, filters kept): without the words, farther away, or of any kind at all
+    broader: tuple[float, int, bool] | None = None
 
     def __bool__(self) -> bool:
         return bool(
@@ -36,7 +37,7 @@ class Suggestions:
             or self.spelling
             or self.words
             or self.without_words
-            or self.anything
+            or self.broader
         )
 
 
