@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from .importers.simple_csv import COLUMNS
 from .models import iter_active
 from .normalize import looks_like_formula, phone_text
 
@@ -21,24 +22,7 @@ def export_csv(out: Path) -> int:
     n = 0
     with out.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(
-            [
-                "id",
-                "name",
-                "name2",
-                "street",
-                "street2",
-                "city",
-                "state",
-                "zip",
-                "latitude",
-                "longitude",
-                "phone",
-                "website",
-                "tags",
-                "updated",
-            ]
-        )
+        w.writerow([*COLUMNS, "updated"])  # the importer's own columns, and when we last changed it
         for p in iter_active():
             phones = "; ".join(phone_text(ph) for ph in p.phones)
             w.writerow(

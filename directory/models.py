@@ -162,18 +162,29 @@ def bump_data_version() -> int:
     return int(row.value)
 
 
-def iter_active(batch: int = 2000) -> Iterator[Provider]:
-    """Yield each active provider in primary-key order, a batch at a time (forgotten after each)."""
+def active_in_batches(columns: Any, batch: int) -> Iterator[Any]:
+    """Every active provider, in primary-key order, read ``batch`` at a time by key (never OFFSET):
+    ``columns`` is the model (ORM objects) or a tuple of its columns (rows)."""
+    orm = columns is Provider
+    entity = (columns,) if orm else tuple(columns)
     last = 0
     while True:
-        rows = db.session.scalars(
-            select(Provider)
+        rows = db.session.execute(
+            select(*entity)
             .where(Provider.status == "active", Provider.id > last)
             .order_by(Provider.id)
             .limit(batch)
         ).all()
         if not rows:
             return
-        yield from rows
-        last = rows[-1].id
-        db.session.expunge_all()
+        items = [r[0] for r in rows] if orm else rows
+        yield from items
+        last = items[-1].id
+
+
+def iter_active(batch: int = 2000) -> Iterator[Provider]:
+    """Yield each active provider in primary-key order, a batch at a time (forgotten after each)."""
+    for i, provider in enumerate(active_in_batches(Provider, batch), start=1):
+        yield provider
+        if i % batch == 0:
+            db.session.expunge_all()

@@ -29,6 +29,7 @@ from directory.geo import metres_between as metres  # noqa: E402
 from directory.importers import parse  # noqa: E402
 from directory.importers.record import validate  # noqa: E402
 from directory.linkage import Linker, Site, name_similarity  # noqa: E402
+from directory.loader import site_of  # noqa: E402
 
 FIELDS = (
     "source",
@@ -68,19 +69,6 @@ def records(data_dir: Path):  # type: ignore[no-untyped-def]
                 yield path.stem, r
 
 
-def site(r) -> Site:  # type: ignore[no-untyped-def]
-    return Site(
-        r.name,
-        r.name2,
-        r.street,
-        r.zip,
-        tuple(p["number"] for p in r.phones),
-        r.latitude,
-        r.longitude,
-        r.geo_precision == "exact",
-    )
-
-
 def stratum(a: Site, b: Site) -> tuple[bool, bool, int, int]:
     apart = metres(a.latitude, a.longitude, b.latitude, b.longitude) if a.exact and b.exact else -1
     return (
@@ -111,7 +99,7 @@ def main() -> None:
     linker = Linker()
     strata: dict[tuple[bool, bool, int, int], list[tuple[int, int]]] = defaultdict(list)
     for i, (source, r) in enumerate(recs):
-        s = site(r)
+        s = site_of(r)
         for j, other in linker.candidates(s):
             # Pairs across files, and pairs within one file that share a phone (one organisation's
             # programs often do, and must stay apart).

@@ -11,24 +11,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..db import db
-from ..models import Provider, data_version
+from ..models import Provider, active_in_batches, data_version
 from .textindex import NameDoc, Staged, text_index
 
 
 def active_docs(batch: int = 5000) -> Iterator[NameDoc]:
     """Every active provider as the text index holds it, in primary-key order."""
-    last = 0
-    while True:
-        rows = db.session.execute(
-            select(Provider.id, Provider.name, Provider.name2)
-            .where(Provider.status == "active", Provider.id > last)
-            .order_by(Provider.id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            return
-        yield from (NameDoc(r.id, r.name, r.name2 or "") for r in rows)
-        last = rows[-1].id
+    rows = active_in_batches((Provider.id, Provider.name, Provider.name2), batch)
+    return (NameDoc(r.id, r.name, r.name2 or "") for r in rows)
 
 
 def reindex() -> int:

@@ -162,10 +162,15 @@ class WhooshIndex:
             limitmb=128, procs=REBUILD_PROCS, multisegment=REBUILD_PROCS > 1, compound=False
         )
         count = 0
-        for doc in docs:
-            w.add_document(**_document(doc))
-            count += 1
-        w.add_document(id=META_ID, version=version)
+        try:
+            for doc in docs:
+                w.add_document(**_document(doc))
+                count += 1
+            w.add_document(id=META_ID, version=version)
+        except BaseException:
+            w.cancel()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
         w.commit()
         tmp = self.folder / f"CURRENT.{os.getpid()}.tmp"
         tmp.write_text(gen)
