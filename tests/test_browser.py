@@ -429,3 +429,30 @@ def test_markup_in_a_provider_name_runs_nothing(browser: Any, tmp_path: Path) ->
     assert page.locator("img").count() == 0 and dialogs == []
     page.context.close()
     server.shutdown()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_mother_in_cheyenne_finds_inpatient_care_for_a_teen_on_medicaid(
+    browser: Any, base_url: str, width: int
+) -> None:
+    page = new_page(browser, width=width, java_script_enabled=False)
+    page.goto(base_url + "/")
+    page.get_by_label("Where?").fill("Cheyenne, WY")
+    page.get_by_label("Inpatient", exact=True).check()
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.wait_for_url(re.compile(r"type=inpatient"))
+    page.locator("details.filters > summary").click()
+    page.get_by_label(re.compile(r"^Teens")).check()
+    page.get_by_label(re.compile(r"^Medicaid")).check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"payment=medicaid"))
+    chips = page.locator(".in-force a.chip")
+    assert chips.count() == 3  # every filter in force is named, and can be removed
+    found = int(page.locator("#result-count strong").inner_text().replace(",", ""))
+    if found == 0:  # a dead end is never the answer: a next step that finds something
+        step = page.locator(".empty li a").first
+        step.click()
+        assert int(page.locator("#result-count strong").inner_text().replace(",", "")) > 0
+    else:
+        assert page.locator("ol.cards li.card").count() > 0
+    page.context.close()

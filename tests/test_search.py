@@ -276,3 +276,45 @@ def all_ids_hits(app: Flask, **args: Any) -> list[Any]:
         if page >= res.pages:
             return hits
         page += 1
+
+
+def test_detox_by_level_of_care_near_phoenix(national: Flask) -> None:
+    # A person in dangerous withdrawal needs to tell 24-hour medical detox from a methadone clinic.
+    tax = national.extensions["taxonomy"]
+    any_detox = search(national, near="Phoenix, AZ", type="detox", per_page=100)
+    day_and_night = search(national, near="Phoenix, AZ", type="detox-24-hour", per_page=100)
+    at_home = search(national, near="Phoenix, AZ", type="detox-outpatient", per_page=100)
+    assert 0 < day_and_night.total < any_detox.total and 0 < at_home.total < any_detox.total
+    staffed = tax.group("type").option("detox-24-hour").codes
+    for h in day_and_night.hits:
+        assert h.listing.code_set & staffed, (
+            h.listing.name
+        )  # hospital or residential detox, said so
+    assert all("OD" in h.listing.code_set for h in at_home.hits)
+    assert any_detox.facets["type"]["detox-24-hour"] == day_and_night.total
+
+
+def test_option_counts_from_bits_equal_a_plain_count(national: Flask) -> None:
+    import numpy as np
+
+    with national.test_request_context():
+        cat = snapshot().catalog
+    rng = np.random.default_rng(7)
+    for size in (0, 5, 19_999, 20_000, len(cat)):  # counted both ways, on either side of the switch
+        rows = np.sort(rng.choice(len(cat), size=size, replace=False))
+        assert cat.option_counts(rows).tolist() == cat.tags[rows].sum(axis=0).tolist()
+        columns = slice(3, 9)
+        plain = cat.tags[rows, columns].sum(axis=0)
+        assert cat.option_counts(rows, columns).tolist() == plain.tolist()
+
+
+def test_intersecting_postings_equals_numpy() -> None:
+    import numpy as np
+
+    from directory.search.fields import intersect
+
+    rng = np.random.default_rng(3)
+    for a_size, b_size in ((0, 10), (10, 0), (5, 50_000), (40_000, 60_000), (1, 1)):
+        a = np.unique(rng.integers(0, 100_000, a_size))
+        b = np.unique(rng.integers(0, 100_000, b_size))
+        assert intersect(a, b).tolist() == np.intersect1d(a, b).tolist()

@@ -18,6 +18,8 @@ from scipy.spatial import cKDTree
 from ..geo import EARTH_RADIUS_MILES, miles_between
 from ..taxonomy import Taxonomy
 
+BITS_FROM = 20_000  # from this many rows on, option counts are made from packed bits
+
 
 def unit_vectors(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
     lat, lon = np.radians(lat_deg), np.radians(lon_deg)
@@ -34,6 +36,8 @@ class Catalog:
     name_rank: np.ndarray  # position of each row when sorted by name
     tree: cKDTree
     words: dict[str, int]  # words of names (4 letters or more) -> how many names use them
+    has_type: np.ndarray  # bool, one per row: lists at least one type of care
+    tag_bits: np.ndarray  # the tag matrix's columns as bits (options x rows/8), for fast counting
 
     def __len__(self) -> int:
         return len(self.pks)
@@ -48,6 +52,17 @@ class Catalog:
         dist = miles_between(lat, lon, self.lat[rows], self.lon[rows])
         keep = dist <= miles
         return rows[keep], dist[keep]
+
+    def option_counts(self, rows: np.ndarray, columns: slice = slice(None)) -> np.ndarray:
+        """How many of ``rows`` have each option (of ``columns``)."""
+        if len(rows) < BITS_FROM:  # a few rows: count them directly
+            width = len(range(*columns.indices(self.tags.shape[1])))
+            return self.tags[rows, columns].sum(axis=0) if len(rows) else np.zeros(width, int)
+        mask = np.zeros(len(self), dtype=bool)
+        mask[rows] = True
+        return np.bitwise_count(self.tag_bits[columns] & np.packbits(mask)).sum(
+            axis=1, dtype=np.int64
+        )
 
     def rows_of(self, pks: Sequence[int] | np.ndarray) -> np.ndarray:
         """The rows of these primary keys (those not in the catalog left out)."""
@@ -84,7 +99,10 @@ def build_catalog(rows: Sequence[Any], tax: Taxonomy) -> Catalog:
     names = [f"{r.name} {r.name2}".lower() for r in rows]
     name_rank = np.empty(n, dtype=np.int64)
     name_rank[sorted(range(n), key=names.__getitem__)] = np.arange(n)
+    type_columns = tax.group_columns("type")
     return Catalog(
+        has_type=tags[:, type_columns].any(axis=1),
+        tag_bits=np.packbits(tags.T, axis=1),
         pks=np.array([r.id for r in rows], dtype=np.int64),
         lat=lat,
         lon=lon,

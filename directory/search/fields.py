@@ -26,6 +26,16 @@ EMPTY = np.empty(0, dtype=np.int64)
 _LABEL_WORD = re.compile(r"[\w']+")
 
 
+def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The rows in both sorted, unique arrays: each of the shorter looked up in the longer (no sort
+    of the two together, which cost a popular pair of words milliseconds at 250,000 rows)."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    if not len(small) or not len(large):
+        return EMPTY
+    at = np.minimum(np.searchsorted(large, small), len(large) - 1)
+    return small[large[at] == small]
+
+
 @dataclass(frozen=True)
 class Postings:
     """Sorted catalog rows per term, stored as one array of rows and the offsets of each term's
@@ -77,7 +87,7 @@ class Postings:
         for t in toks[1:]:
             if not len(rows):
                 break
-            rows = np.intersect1d(rows, self.get(t), assume_unique=True)
+            rows = intersect(rows, self.get(t))
         return rows
 
     def __contains__(self, term: str) -> bool:

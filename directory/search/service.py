@@ -107,7 +107,7 @@ def _group_masks(q: SearchQuery, cat: Catalog, rows: np.ndarray) -> dict[str, np
 
 def _has_type(cat: Catalog, rows: np.ndarray) -> np.ndarray:
     """For each of ``rows``, whether it lists at least one type of care."""
-    return cat.tags[rows, _taxonomy().group_columns("type")].any(axis=1)
+    return cat.has_type[rows]
 
 
 def _all_but(masks: dict[str, np.ndarray], skip: str | None, n: int) -> np.ndarray:
@@ -123,28 +123,16 @@ def _facets(
 ) -> dict[str, dict[str, int]]:
     """Counts per option: what each option would give with the other groups' filters applied."""
     tax = _taxonomy()
-    # Groups without a filter of their own all count over the fully filtered rows: sum those once.
-    everything = rows[_all_but(masks, None, len(rows))]
-    shared = (
-        cat.tags[everything].sum(axis=0)
-        if len(everything)
-        else np.zeros(cat.tags.shape[1], dtype=int)
-    )
+    # Groups without a filter of their own all count over the fully filtered rows: count those once.
+    shared = cat.option_counts(rows[_all_but(masks, None, len(rows))])
     out: dict[str, dict[str, int]] = {}
-    j = 0
     for g in tax.groups:
-        width = len(g.options)
+        columns = tax.group_columns(g.key)
         if g.key in masks:
-            base = rows[_all_but(masks, g.key, len(rows))]
-            counts = (
-                cat.tags[base, j : j + width].sum(axis=0)
-                if len(base)
-                else np.zeros(width, dtype=int)
-            )
+            counts = cat.option_counts(rows[_all_but(masks, g.key, len(rows))], columns)
         else:
-            counts = shared[j : j + width]
+            counts = shared[columns]
         out[g.key] = {o.key: int(c) for o, c in zip(g.options, counts)}
-        j += width
     return out
 
 
@@ -282,7 +270,9 @@ def _page(
     q, cat = res.query, snap.catalog
     if res.sort == "relevance" and match is not None and match.scores is not None:
         secondary = dist if dist is not None else cat.name_rank[rows].astype(np.float64)
-        keys: tuple[np.ndarray, ...] = (secondary, -match.scores_of(rows))
+        scores = np.zeros(len(cat), dtype=np.float32)  # by row: cheaper than looking each one up
+        scores[match.rows] = match.scores
+        keys: tuple[np.ndarray, ...] = (secondary, -scores[rows])
     elif res.sort == "distance" and dist is not None:
         keys = (cat.name_rank[rows], dist)
     else:
