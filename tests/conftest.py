@@ -93,6 +93,45 @@ def national(national_app: Flask) -> Iterator[Flask]:
         yield national_app
 
 
+def _database_beside(url: str, name: str) -> str:
+    """A database of its own on the test server (made if missing, emptied), for a session fixture
+    that the per-test schema resets of the test database must not touch."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.scalar() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    other = make_url(url).set(database=name).render_as_string(hide_password=False)
+    _reset_postgres(other)
+    return other
+
+
+@pytest.fixture(scope="session")
+def national_pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The national data on the real PostgreSQL server, searched with its full-text search."""
+    from directory.bundle import load_bundle
+    from directory.db import db
+
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.fail("TEST_DATABASE_URL is not set: run the tests with `make test`")
+    application = make_app(
+        tmp_path_factory.mktemp("national-pg"),
+        database_url=_database_beside(url, "directory_national"),
+        TEXT_BACKEND="postgresql",
+    )
+    with application.app_context():
+        load_bundle(Path(application.config["DATA_DIR"]), echo=lambda *_: None)
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def client(national_app: Flask) -> Any:
     return national_app.test_client()

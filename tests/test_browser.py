@@ -438,6 +438,7 @@ def test_a_mother_in_cheyenne_finds_inpatient_care_for_a_teen_on_medicaid(
     page = new_page(browser, width=width, java_script_enabled=False)
     page.goto(base_url + "/")
     page.get_by_label("Where?").fill("Cheyenne, WY")
+    page.get_by_label("Distance").select_option("100")  # live-in care is worth a drive
     page.get_by_label("Inpatient", exact=True).check()
     page.get_by_role("button", name="Search", exact=True).click()
     page.wait_for_url(re.compile(r"type=inpatient"))

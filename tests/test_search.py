@@ -4,6 +4,7 @@ facets."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,6 +17,15 @@ from directory.models import Provider
 from directory.search.params import SearchQuery, parse_query
 from directory.search.service import find_providers
 from directory.search.snapshot import snapshot
+
+
+@pytest.fixture(params=["whoosh", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def national(request: pytest.FixtureRequest, national_app: Flask) -> Iterator[Flask]:
+    """The national data inside an app context, searched by each text backend in turn: Whoosh (on
+    SQLite) and PostgreSQL's full-text search."""
+    app = national_app if request.param == "whoosh" else request.getfixturevalue("national_pg_app")
+    with app.app_context():
+        yield app
 
 
 def search(app: Flask, **args: Any):  # type: ignore[no-untyped-def]

@@ -171,18 +171,21 @@ class PgNames:
     def rows(self, requests: Sequence[tuple[str, Alternative]]) -> list[np.ndarray]:
         if not requests:
             return []
+        # Each request's ids come back as one string of 4-byte integers: thousands of ids cost a
+        # third of what as many rows did.
         parts = [
-            f"SELECT {k} AS k, provider_id FROM search_name "
+            f"SELECT {k} AS k, string_agg(int4send(provider_id), ''::bytea) FROM search_name "
             f"WHERE document @@ CAST(:q{k} AS tsquery)"
             for k in range(len(requests))
         ]
         params = {f"q{k}": tsquery(field, toks) for k, (field, toks) in enumerate(requests)}
-        found: list[list[int]] = [[] for _ in requests]
-        for k, pk in self._query(" UNION ALL ".join(parts), params):
-            found[int(k)].append(int(pk))  # type: ignore[call-overload]
+        found = [np.empty(0, dtype=np.int64) for _ in requests]
+        for k, ids in self._query(" UNION ALL ".join(parts), params):
+            if ids:
+                as_bytes = bytes(ids)  # type: ignore[call-overload]
+                found[int(k)] = np.frombuffer(as_bytes, dtype=">i4").astype(np.int64)  # type: ignore[call-overload]
         out = []
-        for ids in found:
-            pks = np.asarray(ids, dtype=np.int64)
+        for pks in found:
             if not len(pks) or not len(self.pks):
                 out.append(np.empty(0, dtype=np.int64))
                 continue
