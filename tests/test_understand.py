@@ -97,3 +97,10 @@ def test_a_typed_place_wins_over_remembered_coordinates(national: Flask) -> None
     assert res.query.lat is None and ("lat", "39.74") not in res.query.params()
     located = search(national, lat=denver[0], lon=denver[1])
     assert located.location is not None and located.location.name.startswith("Denver, CO")
+
+
+def test_a_town_our_listings_name_is_found_where_its_listings_are(national: Flask) -> None:
+    # The ZIP gazetteer files East Palo Alto under Palo Alto; its listings say East Palo Alto.
+    res = search(national, near="East Palo Alto, CA")
+    assert res.location is not None and res.location.name == "East Palo Alto, CA" and res.total > 0
+    assert all(h.distance is not None and h.distance <= 25 for h in res.hits)

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from ..geocode import Place, gazetteer, resolver
+from ..normalize import state_code
 from .params import SearchQuery
+from .snapshot import Snapshot, snapshot
 from .understand import Reading, read_place
 
 
@@ -61,6 +63,9 @@ def locate(q: SearchQuery) -> Located:
                 name=q.near,
             ),
         )
+    listed = listed_city(q.near)
+    if listed is not None:  # a town our listings name that the ZIP gazetteer calls otherwise
+        return Located(listed)
     similar = gazetteer().similar(q.near)
     if similar:
         return Located(
@@ -75,3 +80,36 @@ def locate(q: SearchQuery) -> Located:
             name=q.near,
         ),
     )
+
+
+def listed_city(text: str) -> Place | None:
+    """A "City, ST" that providers give as their city, placed at their middle (East Palo Alto, CA
+    has listings; the ZIP gazetteer files it under Palo Alto)."""
+    words = text.replace(",", " , ").split()
+    for n in (1, 2, 3):  # the state, written as a code or a name, ends the text
+        st = state_code(" ".join(w for w in words[-n:] if w != ","))
+        if st and len(words) > n:
+            city = " ".join(w for w in words[:-n] if w != ",").strip().lower()
+            found = snapshot().lazily("listed_cities", _city_centres).get((city, st))
+            if found is not None:
+                name, lat, lon = found
+                return Place(f"{name}, {st}", lat, lon, "city", st)
+    return None
+
+
+def _city_centres(snap: Snapshot) -> dict[tuple[str, str], tuple[str, float, float]]:
+    points: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    names: dict[tuple[str, str], str] = {}
+    for listing in snap.listings:
+        if listing.city and listing.state:
+            key = (listing.city.lower(), listing.state)
+            points.setdefault(key, []).append((listing.latitude, listing.longitude))
+            names.setdefault(key, listing.city)
+    return {
+        k: (
+            names[k],
+            round(sum(p[0] for p in v) / len(v), 5),
+            round(sum(p[1] for p in v) / len(v), 5),
+        )
+        for k, v in points.items()
+    }
