@@ -129,7 +129,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     # Templates ask for a few hundred messages a page: the same catalog, fetched once per request.
     app.jinja_env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-    # Words from the data files (filter labels, source names), extracted by i18n_extract.py: `{{ o.label|t }}`.
+    # Words of the data files (filter labels, source names; i18n_extract.py): `{{ o.label|t }}`.
     app.jinja_env.filters["t"] = _gettext
     app.wsgi_app = LanguagePrefix(app.wsgi_app)  # type: ignore[method-assign]
 
