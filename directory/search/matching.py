@@ -25,18 +25,11 @@ TEXT_CACHE = 512  # whole queries remembered per snapshot
 
 @dataclass(frozen=True)
 class TextMatch:
-    rows: (
-        np.ndarray | None
-    )  # catalog rows whose text matches, sorted (None: every word was left out)
+    # Catalog rows whose text matches, sorted (None: every word was left out).
+    rows: np.ndarray | None
     scores: np.ndarray | None  # one per row (None: no relevance available, e.g. the name fallback)
     corrected: str | None  # the text as searched, when a spelling fix was applied
     dropped: tuple[str, ...] = ()  # words no listing holds, left out of the search
-
-    def scores_of(self, rows: np.ndarray) -> np.ndarray:
-        """Scores of ``rows`` (a subset of this match)."""
-        if self.scores is None or not len(rows):
-            return np.zeros(len(rows))
-        return self.scores[np.searchsorted(self.rows, rows)]
 
 
 class TextSearch:

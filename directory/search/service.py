@@ -68,11 +68,6 @@ def _taxonomy() -> Taxonomy:
     return current_app.extensions["taxonomy"]  # type: ignore[no-any-return]
 
 
-def catalog() -> Catalog:
-    """The current snapshot's catalog."""
-    return snapshot().catalog
-
-
 def resolve_location(q: SearchQuery) -> tuple[Place | None, list[Place], str]:
     """Return (place, choices, error message) for the query's lat/lon or place text."""
     located = locate(q)

@@ -169,9 +169,5 @@ def snapshot() -> Snapshot:
 def init_app(app: Flask) -> None:
     tax = app.extensions["taxonomy"]
     app.extensions["snapshots"] = SnapshotHolder(
-        tax, text_index_of(app), load_synonyms(Path(app.config["DATA_DIR"]))
+        tax, app.extensions["text_index"], load_synonyms(Path(app.config["DATA_DIR"]))
     )
-
-
-def text_index_of(app: Flask) -> TextIndex:
-    return app.extensions["text_index"]  # type: ignore[no-any-return]
