@@ -31,6 +31,7 @@ def options_for(entry: dict[str, Any], data_dir: Path) -> ImportOptions:
         add_codes=tuple(entry.get("add_codes", ())),
         source_date=entry.get("source_date", ""),
         enrich=entry.get("enrich", False),
+        directory=entry.get("directory", False),
         update_index=False,
     )
 

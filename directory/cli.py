@@ -98,6 +98,13 @@ def print_summary(report: ImportReport) -> None:
     "listed; never add providers. For old lists: places that closed do not come back.",
 )
 @click.option(
+    "--directory",
+    "is_directory",
+    is_flag=True,
+    help="The file is a national directory, a full list of its year (give --source-date): "
+    "listed places it lacks are shown as not in it and rank after the places it lists.",
+)
+@click.option(
     "--service-detail",
     type=click.Choice(["full", "partial"]),
     default=None,
@@ -129,6 +136,7 @@ def import_command(
     add_codes: tuple[str, ...],
     source_date: str,
     enrich: bool,
+    is_directory: bool,
     service_detail: str | None,
     geocode: str,
     report_path: Path | None,
@@ -158,6 +166,7 @@ def import_command(
             add_codes=add_codes,
             source_date=source_date,
             enrich=enrich,
+            directory=is_directory,
             service_detail=service_detail or "",
         )
         report = import_file(path, options, progress=bar.update if bar else None)

@@ -74,6 +74,7 @@ class Site:
     latitude: float = 0.0
     longitude: float = 0.0
     exact: bool = True  # coordinates of the address itself, not the centre of a ZIP or city
+    kind: str = "facility"  # facility | prescriber: a clinician is never the facility they work at
     key: str = field(init=False, default="")
     key2: str = field(init=False, default="")
     number: str = field(init=False, default="")
@@ -121,6 +122,8 @@ def name_similarity(a: Site, b: Site) -> float:
 
 def compare(a: Site, b: Site) -> Verdict:
     """Decide whether two sites are the same facility, and say why."""
+    if a.kind != b.kind:
+        return Verdict(False, f"a {a.kind} and a {b.kind} are different listings")
     apart = (
         metres_between(a.latitude, a.longitude, b.latitude, b.longitude)
         if a.exact and b.exact

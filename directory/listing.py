@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .models import Provider, path_id
-from .provenance import newest_date
+from .provenance import date_key, newest_date
 
 if TYPE_CHECKING:
     from .taxonomy import Taxonomy
@@ -44,6 +44,9 @@ class Listing:
     address: str  # one line, as cards and pages print it
     labels: tuple[str, ...]  # type of care and setting, for cards
     tags: tuple[tuple[str, tuple[str, ...]], ...]  # (group, option keys), taxonomy order
+    kind: str = "facility"  # facility | prescriber
+    aliases: tuple[str, ...] = ()  # other names its sources gave ("also listed as")
+    dropped_from: str = ""  # the newest national directory's date, when it does not list this place
 
     @property
     def code_set(self) -> frozenset[str]:
@@ -57,9 +60,19 @@ def address_line(p: Any) -> str:
     return ", ".join(filter(None, [street, place.strip()]))
 
 
-def make_listing(p: Any, tax: Taxonomy, as_of: str | None = None) -> Listing:
+def dropped_from(p: Any, directory: str) -> str:
+    """The date of the newest national directory (``directory``) when it does not list this
+    facility: none of its own lists is that new. '' when it is listed, or for a prescriber (the
+    directories list facilities only)."""
+    if not directory or p.kind == "prescriber":
+        return ""
+    return directory if date_key(p.last_listed or "") < date_key(directory) else ""
+
+
+def make_listing(p: Any, tax: Taxonomy, as_of: str | None = None, directory: str = "") -> Listing:
     """The listing of a provider, or of a database row with the provider's columns. ``as_of``: the
-    newest source date, when the caller has read it (else from ``p.sources``)."""
+    newest source date, when the caller has read it (else from ``p.sources``); ``directory``: the
+    newest national directory's date."""
     codes = tuple(sorted(set(p.codes.split())))
     tags = tax.tags(frozenset(codes))
     if as_of is None:
@@ -87,4 +100,7 @@ def make_listing(p: Any, tax: Taxonomy, as_of: str | None = None) -> Listing:
         address=address_line(p),
         labels=tuple(o.label for g in CARD_GROUPS for o in tags.get(g, ())),
         tags=tuple((g.key, tuple(o.key for o in tags[g.key])) for g in tax.groups if g.key in tags),
+        kind=p.kind or "facility",
+        aliases=tuple(a for a in (p.aliases or "").split("\n") if a),
+        dropped_from=dropped_from(p, directory),
     )

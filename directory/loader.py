@@ -29,7 +29,7 @@ from .db import db
 from .errors import ImportRefused
 from .importers.record import Problem, ProviderRecord, validate
 from .linkage import Linker, Site
-from .models import Provider, ProviderSource, bump_data_version, utcnow
+from .models import Provider, ProviderSource, bump_data_version, note_directory, utcnow
 from .provenance import provider_fields
 from .search.upkeep import stage_changes
 from .taxonomy import Taxonomy
@@ -50,6 +50,8 @@ class ImportOptions:
     source_date: str = ""  # when the source data was published
     enrich: bool = False  # rows only add services to providers already listed, never add providers
     service_detail: str = ""  # "full" or "partial": overrides what the format says
+    # A national directory: a full list of its year, so listed places it lacks are marked as such.
+    directory: bool = False
 
 
 OUTCOMES = (
@@ -179,6 +181,7 @@ def site_of(r: ProviderRecord) -> Site:
         r.latitude,
         r.longitude,
         r.geo_precision == "exact",
+        r.kind,
     )
 
 
@@ -221,6 +224,8 @@ def _commit(
     staged = None
     try:
         touched = _write(records, report, options, fail_after)
+        if options.directory and options.source_date:
+            note_directory(options.source_date)
         version = bump_data_version()
         db.session.flush()
         if options.update_index and not options.dry_run:
@@ -323,13 +328,14 @@ class _NewProvider:
     id: int
     name: str
     name2: str
+    aliases: str = ""
     status: str = "active"
 
 
 def _linker() -> Linker:
     """Every active provider as linkage sees it."""
     linker = Linker()
-    for pid, name, name2, street, zip_code, phones, lat, lon, precision in db.session.execute(
+    for pid, name, name2, street, zip_code, phones, lat, lon, precision, kind in db.session.execute(
         select(
             Provider.id,
             Provider.name,
@@ -340,6 +346,7 @@ def _linker() -> Linker:
             Provider.latitude,
             Provider.longitude,
             Provider.geo_precision,
+            Provider.kind,
         )
         .where(Provider.status == "active")
         .order_by(Provider.id)  # the same candidates in the same order on every database
@@ -355,6 +362,7 @@ def _linker() -> Linker:
                 lat,
                 lon,
                 precision == "exact",
+                kind,
             ),
         )
     return linker
@@ -524,7 +532,9 @@ def _insert_new(
             )
             _count(report, r.line, "added" if i == 0 else "merged", row["public_id"])
     db.session.execute(insert(ProviderSource), sources)
-    return [_NewProvider(pk, row["name"], row["name2"]) for pk, row in zip(ids, rows)]
+    return [
+        _NewProvider(pk, row["name"], row["name2"], row["aliases"]) for pk, row in zip(ids, rows)
+    ]
 
 
 def _attach(

@@ -75,6 +75,15 @@ class Provider(db.Model):  # type: ignore[name-defined]
         Text, default=""
     )  # SAMHSA service codes, space-separated, sorted
     status: Mapped[str] = mapped_column(String(10), default="active")  # active | retired
+    kind: Mapped[str] = mapped_column(
+        String(12), default="facility", server_default="facility"
+    )  # facility | prescriber (a clinician who prescribes buprenorphine)
+    aliases: Mapped[str] = mapped_column(
+        Text, default="", server_default=""
+    )  # other names its sources gave, one per line (searchable, "also listed as")
+    last_listed: Mapped[str] = mapped_column(
+        String(20), default="", server_default=""
+    )  # the newest date of a list of its own that names it ("2024")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -160,6 +169,23 @@ def bump_data_version() -> int:
         db.session.add(row)
     row.value = str(int(row.value) + 1)
     return int(row.value)
+
+
+DIRECTORY_DATE = "directory_date"  # Meta key: the date of the newest national directory imported
+
+
+def directory_date() -> str:
+    """The date of the newest national directory imported ('' when none is)."""
+    return db.session.scalar(select(Meta.value).where(Meta.key == DIRECTORY_DATE)) or ""
+
+
+def note_directory(as_of: str) -> None:
+    """Record, in the current transaction, that a national directory of ``as_of`` was imported."""
+    row = db.session.get(Meta, DIRECTORY_DATE)
+    if row is None:
+        db.session.add(Meta(key=DIRECTORY_DATE, value=as_of))
+    elif (row.value or "0000") < as_of:
+        row.value = as_of
 
 
 def active_in_batches(columns: Any, batch: int) -> Iterator[Any]:

@@ -253,7 +253,24 @@ _KEEP_CAPS = {
     "SW",
     "YMCA",
     "YWCA",
+    *("BHS CMHC FQHC OTP IOP PHP MHMR LCSW LPC LMHC LADC CADC NP MD PLLC DBA SAMHSA VOA").split(),
 }
+# Acronyms written as words by some publishers ('Bhs Hollywood'), given their capitals back. Only
+# ones that are not words of their own (not 'Act', 'Pa', 'Ne').
+_RESTORE = frozenset(
+    "LLC PLLC DBA AOD DUI DWI SUD HIV AIDS YMCA YWCA BHS CMHC FQHC OTP IOP MHMR LCSW LPC "
+    "LMHC LADC CADC SAMHSA VOA".split()
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def restore_acronyms(value: str) -> str:
+    """Give known acronyms their capitals back ('Bhs Hollywood Recovery Center' → 'BHS …')."""
+    if not value:
+        return value
+    return _WORD.sub(
+        lambda m: m.group(0).upper() if m.group(0).upper() in _RESTORE else m.group(0), value
+    )
 
 
 def tidy_caps(value: object) -> str:

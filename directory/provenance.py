@@ -136,6 +136,26 @@ def provider_fields(records: Iterable[SourceRecord]) -> dict[str, Any] | None:
     for r in phone_sources:
         phones += [p for p in r.data.get("phones", []) if p not in phones]
     out.update(phones=phones, codes=" ".join(sorted(effective_codes(sources))), status="active")
+    own = [r for r in sources if r.data.get("role") != "enrich"]
+    prescriber = all(r.data.get("kind") == "prescriber" for r in own)
+    out.update(
+        kind="prescriber" if prescriber else "facility",
+        aliases="\n".join(other_names(sources, out["name"], out["name2"])),
+        last_listed=max((r.source_date for r in own), key=date_key, default=""),
+    )
+    return out
+
+
+def other_names(records: Iterable[SourceRecord], name: str, name2: str) -> list[str]:
+    """The names the records give besides the shown ones (former names, a program's name, an
+    organisation's), newest source first, each once whatever its case."""
+    seen = {name.casefold(), name2.casefold(), ""}
+    out = []
+    for r in sorted(records, key=lambda r: date_key(r.source_date), reverse=True):
+        for value in (r.data.get("name", ""), r.data.get("name2", "")):
+            if value.casefold() not in seen:
+                seen.add(value.casefold())
+                out.append(value)
     return out
 
 

@@ -14,14 +14,34 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import ImportRefused
-from . import ca_dhcs, hsds, mapped, nssats, samhsa_api, samhsa_csv, samhsa_xlsx, simple_csv
+from . import (
+    ca_dhcs,
+    hsds,
+    mapped,
+    nssats,
+    samhsa_api,
+    samhsa_csv,
+    samhsa_directory,
+    samhsa_xlsx,
+    simple_csv,
+)
 from .files import is_workbook, sniff_text
 from .record import RawRow
 
 # Order matters for auto-detection: the most specific shapes first.
 FORMATS: dict[str, ModuleType] = {
     m.NAME: m
-    for m in (nssats, samhsa_xlsx, samhsa_csv, samhsa_api, ca_dhcs, hsds, simple_csv, mapped)
+    for m in (
+        nssats,
+        samhsa_directory,
+        samhsa_xlsx,
+        samhsa_csv,
+        samhsa_api,
+        ca_dhcs,
+        hsds,
+        simple_csv,
+        mapped,
+    )
 }
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..errors import ImportRefused
 
@@ -19,10 +20,25 @@ MAX_LINE = 1_000_000
 MAX_COLUMNS = 2_000  # columns in a CSV header (the widest SAMHSA export has about 200)
 
 
+def open_bytes(path: Path) -> IO[bytes]:
+    """Open a file for reading bytes; a ``.gz`` file is read decompressed."""
+    if path.suffix.lower() == ".gz":
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def open_text(path: Path, **kwargs: Any) -> IO[str]:
+    """Open a UTF-8 text file (BOM dropped); a ``.gz`` file is read decompressed."""
+    return io.TextIOWrapper(open_bytes(path), encoding="utf-8-sig", **kwargs)
+
+
 def sniff_text(path: Path, size: int = 65536) -> str:
     """Return the start of a file as text, refusing binary files and unknown encodings."""
-    with path.open("rb") as f:
-        head = f.read(size)
+    try:
+        with open_bytes(path) as f:
+            head = f.read(size)
+    except (gzip.BadGzipFile, EOFError) as e:
+        raise ImportRefused(str(path), 1, f"not a readable gzip file: {e}") from None
     if not head.strip():
         raise ImportRefused(str(path), 1, "the file is empty")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_utf16(head):
@@ -59,7 +75,8 @@ def _bad_byte_line(path: Path) -> int:
 
     Read from the bytes, since the text reader decodes ahead of the rows.
     """
-    data = path.read_bytes()
+    with open_bytes(path) as f:
+        data = f.read()
     data = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
     try:
         data.decode("utf-8")
@@ -107,7 +124,7 @@ def csv_rows(path: Path, required: tuple[str, ...] = ()) -> Iterator[tuple[int, 
     """Yield (line where the row starts, row) for each data row of a UTF-8 CSV file."""
     csv.field_size_limit(MAX_FIELD)
     file = str(path)
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    with open_text(path, newline="") as f:
         tap = _Tap(file, f)
         reader = csv.reader(tap)
         try:
@@ -249,7 +266,7 @@ def is_workbook(path: Path) -> bool:
 
 
 def xlsx_rows(
-    path: Path, sheet: int = 0, required: tuple[str, ...] = ()
+    path: Path, sheet: int = 0, required: tuple[str, ...] = (), lowercase: bool = False
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (row number, row) for each data row of one sheet of an XLSX workbook.
 
@@ -270,6 +287,8 @@ def xlsx_rows(
         ws = wb.get_sheet_by_index(sheet)
         rows = iter(ws.iter_rows())
         header = [_cell(h) for h in next(rows, [])]
+        if lowercase:
+            header = [h.lower() for h in header]
     except (CalamineError, PasswordError, XmlError, ZipError, OSError, ValueError) as e:
         raise ImportRefused(
             file, 1, f"not a readable XLSX workbook: {type(e).__name__}: {e}"

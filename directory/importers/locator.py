@@ -6,7 +6,9 @@ The download has four kinds of row (``type_facility``), and their code columns d
   set where the facility reports the service. These are full service detail: a blank flag is a "no".
 - ``OTP`` (opioid treatment programs): every flag is set wholesale, so the flags say nothing; the
   row tells us only that the place is a certified opioid treatment program.
-- ``BUPREN``: buprenorphine practitioners, who are people, not facilities; skipped.
+- ``BUPREN``: buprenorphine practitioners, who are people, not facilities. Their flags are set
+  wholesale too, so a practitioner is listed as a prescriber (kind ``prescriber``) with the one code
+  ``BUPREN`` and never a facility's services.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ BASE = {
 }
 _CODE = re.compile(r"^[a-z][a-z0-9]{0,9}$")
 KIND_CODES = {"SU": "SA", "SA": "SA", "MH": "MH"}  # what a kind of facility tells by itself
-SKIP_BUPREN = "a buprenorphine practitioner (a person, not a treatment facility): not listed"
+PRESCRIBER_CODE = "BUPREN"  # a clinician who prescribes buprenorphine (SAMHSA's facility type)
 
 
 def code_columns(header: list[str]) -> list[str]:
@@ -54,7 +56,9 @@ def locator_row(
     """Raw fields for one download row and, for a row that is not a facility, why it is skipped."""
     kinds = [k.strip().upper() for k in str(row.get("type_facility") or "").split(",") if k.strip()]
     if "BUPREN" in kinds:
-        return {}, SKIP_BUPREN
+        fields = locator_fields(row, [PRESCRIBER_CODE], {**options, "add_codes": []})
+        fields.update(kind="prescriber", service_detail="full")
+        return fields, ""
     if "OTP" in kinds:
         codes, detail = ["OTP", "SA"], "partial"
     else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
 from .. import normalize as n
+from ..geo import metres_between
 from ..geocode import gazetteer
 from ..taxonomy import Taxonomy
 
@@ -38,6 +39,7 @@ RAW_FIELDS = (
     "service_detail",
     "licences",
     "tag_words",
+    "kind",
 )
 # How much a record says about services: "full" (a list of every service the place reports, so a
 # missing one is a no) or "partial" (only some services; a missing one is unknown).
@@ -56,7 +58,9 @@ SCALAR_FIELDS = (
     "longitude",
     "website",
     "source_date",
+    "kind",
 )
+KINDS = ("facility", "prescriber")  # a treatment facility, or a clinician who prescribes
 MAX_LENGTH = {
     "name": 300,
     "name2": 300,
@@ -108,6 +112,7 @@ class ProviderRecord:
     role: str = (
         "primary"  # primary: a listing of its own | enrich: adds services to a matched provider
     )
+    kind: str = "facility"  # facility | prescriber (a clinician, never given facility services)
     line: int = 0
 
     def data(self) -> dict[str, Any]:
@@ -147,6 +152,9 @@ class _Report:
         return any(p.severity == "error" for p in self.problems)
 
 
+FAR = 100_000  # metres: coordinates this far from their own ZIP's centre belong to another place
+
+
 class _Located(NamedTuple):
     latitude: float
     longitude: float
@@ -165,6 +173,9 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
     site = _website(f, report)
     codes = _codes(f, tax, report)
     detail = _service_detail(f, report)
+    kind = n.text(f.get("kind")) or "facility"
+    if kind not in KINDS:
+        report("kind", f"must be one of {', '.join(KINDS)}, not {kind[:20]!r}")
 
     if located is None or report.rejected():
         return None, report.problems
@@ -174,8 +185,8 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
     )
     record = ProviderRecord(
         record_key=key[:200],
-        name=values["name"],
-        name2=values["name2"],
+        name=n.restore_acronyms(values["name"]),
+        name2=n.restore_acronyms(values["name2"]),
         street=values["street"],
         street2=values["street2"],
         city=values["city"],
@@ -191,6 +202,7 @@ def validate(row: RawRow, tax: Taxonomy) -> tuple[ProviderRecord | None, list[Pr
         source_date=n.text(f.get("source_date"))[:20],
         service_detail=detail,
         licences=list(f.get("licences") or []),
+        kind=kind,
         line=row.line,
     )
     return record, report.problems
@@ -244,9 +256,16 @@ def _location(
 ) -> _Located | None:
     """Place the row by its coordinates, else its ZIP, else its city; None when nothing works."""
     coordinates = _coordinates(f, report)
-    if coordinates is not None:
-        return _Located(*coordinates, "exact", state)
     place = gazetteer().zip_place(zip_code) if zip_code else None
+    if coordinates is not None:
+        if place is None or metres_between(*coordinates, place.latitude, place.longitude) < FAR:
+            return _Located(*coordinates, "exact", state)
+        report(
+            "latitude",
+            f"({coordinates[0]}, {coordinates[1]}) is over {FAR // 1000} km from ZIP {zip_code}; "
+            "placed by the ZIP instead",
+            "warning",
+        )
     if place is None and city and state:
         place = gazetteer().city_place(city, state)
     if place is None:
@@ -284,6 +303,9 @@ def _phones(raw_phones: Iterable[Any], report: _Report) -> list[dict[str, str]]:
     """Parse the phone numbers without repeats, dropping any that are not US numbers."""
     phones: list[dict[str, str]] = []
     for raw_phone in raw_phones:
+        kind = ""
+        if isinstance(raw_phone, dict):  # {"value": "…", "kind": "intake"}
+            raw_phone, kind = raw_phone.get("value"), n.text(raw_phone.get("kind"))
         if not n.text(raw_phone):
             continue
         parsed = n.phones(raw_phone)
@@ -292,7 +314,12 @@ def _phones(raw_phones: Iterable[Any], report: _Report) -> list[dict[str, str]]:
                 "phone", f"not a US phone number: {n.text(raw_phone)[:30]!r}; dropped", "warning"
             )
             continue
-        phones += [p for p in parsed if p not in phones]
+        known = {(p["number"], p["ext"]) for p in phones}
+        phones += [
+            {**p, "kind": kind} if kind else p
+            for p in parsed
+            if (p["number"], p["ext"]) not in known
+        ]
     return phones
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ..geo import EARTH_RADIUS_MILES, miles_between
+from ..listing import dropped_from
 from ..taxonomy import Taxonomy
 
 BITS_FROM = 20_000  # from this many rows on, option counts are made from packed bits
@@ -38,6 +39,7 @@ class Catalog:
     words: dict[str, int]  # words of names (4 letters or more) -> how many names use them
     has_type: np.ndarray  # bool, one per row: lists at least one type of care
     tag_bits: np.ndarray  # the tag matrix's columns as bits (options x rows/8), for fast counting
+    dropped: np.ndarray  # bool, one per row: absent from the newest national directory
 
     def __len__(self) -> int:
         return len(self.pks)
@@ -71,9 +73,10 @@ class Catalog:
         return idx[self.pks[idx] == pks] if len(self.pks) else np.empty(0, dtype=np.int64)
 
 
-def build_catalog(rows: Sequence[Any], tax: Taxonomy) -> Catalog:
+def build_catalog(rows: Sequence[Any], tax: Taxonomy, directory: str = "") -> Catalog:
     """From provider rows (``id``, ``latitude``, ``longitude``, ``state``, ``codes``, ``name``,
-    ``name2``), ordered by id."""
+    ``name2``, ``aliases``, ``kind``, ``last_listed``), ordered by id; ``directory``: the date of
+    the newest national directory (see ``listing.dropped_from``)."""
     options = tax.options
     code_columns: dict[str, list[int]] = {}
     for j, o in enumerate(options):
@@ -90,7 +93,7 @@ def build_catalog(rows: Sequence[Any], tax: Taxonomy) -> Catalog:
                 {j for c in r.codes.split() for j in code_columns.get(c, ())}
             )
         tags[i, cols] = True
-        for w in f"{r.name} {r.name2}".lower().split():
+        for w in f"{r.name} {r.name2} {r.aliases}".lower().split():
             w = w.strip(".,()&'\"-/")
             if len(w) > 3 and w.isalpha():
                 words[w] = words.get(w, 0) + 1
@@ -111,4 +114,5 @@ def build_catalog(rows: Sequence[Any], tax: Taxonomy) -> Catalog:
         name_rank=name_rank,
         tree=cKDTree(unit_vectors(lat, lon) if n else np.zeros((0, 3))),
         words=words,
+        dropped=np.array([bool(dropped_from(r, directory)) for r in rows], dtype=bool),
     )

@@ -267,11 +267,13 @@ def _page(
         secondary = dist if dist is not None else cat.name_rank[rows].astype(np.float64)
         scores = np.zeros(len(cat), dtype=np.float32)  # by row: cheaper than looking each one up
         scores[match.rows] = match.scores
-        keys: tuple[np.ndarray, ...] = (secondary, -scores[rows])
+        # Places the newest national directory no longer lists come after the others that match
+        # as well.
+        keys: tuple[np.ndarray, ...] = (secondary, cat.dropped[rows], -scores[rows])
     elif res.sort == "distance" and dist is not None:
-        keys = (cat.name_rank[rows], dist)
+        keys = (cat.name_rank[rows], dist, cat.dropped[rows])
     else:
-        keys = (cat.name_rank[rows],)
+        keys = (cat.name_rank[rows], cat.dropped[rows])
     page = _page_order(keys, (q.page - 1) * q.per_page, q.per_page)
     page_dist = dist[page].tolist() if dist is not None else [None] * len(page)
     for row, d in zip(rows[page].tolist(), page_dist):

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..db import db
 from ..errors import DatabaseUnavailable
 from ..listing import Listing, make_listing
-from ..models import Provider, ProviderSource, data_version
+from ..models import Provider, ProviderSource, data_version, directory_date
 from ..taxonomy import Taxonomy
 from .catalog import Catalog, build_catalog
 from .fields import grouped_fields
@@ -53,6 +53,9 @@ COLUMNS = (
     Provider.codes,
     Provider.status,
     Provider.updated_at,
+    Provider.kind,
+    Provider.aliases,
+    Provider.last_listed,
 )
 
 
@@ -90,8 +93,9 @@ def build_snapshot(tax: Taxonomy, index: TextIndex, synonyms: Synonyms) -> Snaps
             .group_by(ProviderSource.provider_id)
         ).all()
     )
-    catalog = build_catalog(rows, tax)
-    listings = tuple(make_listing(r, tax, as_of.get(r.id) or "") for r in rows)
+    directory = directory_date()
+    catalog = build_catalog(rows, tax, directory)
+    listings = tuple(make_listing(r, tax, as_of.get(r.id) or "", directory) for r in rows)
     fields = grouped_fields(
         [r.codes for r in rows], [(r.city, r.county, r.state, r.zip) for r in rows], tax
     )
@@ -106,7 +110,7 @@ def build_snapshot(tax: Taxonomy, index: TextIndex, synonyms: Synonyms) -> Snaps
         len(rows),
         synonyms,
         _service_words(tax),
-        [f"{r.name} {r.name2}".lower() for r in rows],
+        [f"{r.name} {r.name2} {r.aliases}".lower() for r in rows],
     )
     return Snapshot(version, generation, catalog, listings, text, problem)
 

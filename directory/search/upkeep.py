@@ -15,10 +15,17 @@ from ..models import Provider, active_in_batches, data_version
 from .textindex import NameDoc, Staged, text_index
 
 
+def name_doc(p: Any) -> NameDoc:
+    """A provider (or a row with its columns) as the text index holds it: the name, then every
+    other name it is known by (second name, former names, the names other sources give)."""
+    others = [p.name2 or "", *(p.aliases or "").split("\n")]
+    return NameDoc(p.id, p.name, "\n".join(o for o in others if o))
+
+
 def active_docs(batch: int = 5000) -> Iterator[NameDoc]:
     """Every active provider as the text index holds it, in primary-key order."""
-    rows = active_in_batches((Provider.id, Provider.name, Provider.name2), batch)
-    return (NameDoc(r.id, r.name, r.name2 or "") for r in rows)
+    rows = active_in_batches((Provider.id, Provider.name, Provider.name2, Provider.aliases), batch)
+    return (name_doc(r) for r in rows)
 
 
 def reindex() -> int:
@@ -32,7 +39,7 @@ def stage_changes(changed: Iterable[Any], version: int) -> Staged:
     docs, removed = [], []
     for p in changed:
         if p.status == "active":
-            docs.append(NameDoc(p.id, p.name, p.name2 or ""))
+            docs.append(name_doc(p))
         else:
             removed.append(p.id)
     return text_index().stage(docs, removed, version)
