@@ -221,6 +221,19 @@ def stats_command(as_json: bool) -> None:
         )
     )
     for title, key in (
+        ("by kind", "by_kind"),
+        ("by year of the newest source", "by_newest_source_year"),
+    ):
+        click.echo(f"\n{title}:")
+        for k, c in s["coverage"][key].items():
+            n = c["listings"]
+            click.echo(
+                f"  {k:<16} {n:>7,} listings; type of care {c['with_type_of_care'] / n:6.1%} "
+                f"(from 2022 on {c['type_of_care_from_2022_on'] / n:6.1%}), "
+                f"phone {c['with_phone'] / n:6.1%}, "
+                f"not in the newest directory {c['not_in_newest_directory']:,}"
+            )
+    for title, key in (
         ("by source", "by_source"),
         ("by tag", "by_tag"),
         ("by location precision", "by_location_precision"),

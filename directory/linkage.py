@@ -40,6 +40,15 @@ _ABBREVIATIONS = {
     "cntr": "center",
     "svcs": "services",
     "svc": "services",
+    "servs": "services",
+    "serv": "services",
+    "cmhc": "community mental health center",
+    "mh": "mental health",
+    "bh": "behavioral health",
+    "csl": "counseling",
+    "outpt": "outpatient",
+    "trt": "treatment",
+    "prog": "program",
     "srvcs": "services",
     "hlth": "health",
     "bhvrl": "behavioral",
@@ -54,6 +63,8 @@ _ABBREVIATIONS = {
     "cnslg": "counseling",
     "couns": "counseling",
 }
+
+_OTHER_NAME = frozenset({"dba", "formerly", "aka", "fka"})  # 'DBA …' in name2 is a second name
 
 SAME_PLACE_METRES = 150  # two exact points this close are one address
 NEARBY_METRES = 400  # a shared phone counts within this distance
@@ -77,11 +88,17 @@ class Site:
     kind: str = "facility"  # facility | prescriber: a clinician is never the facility they work at
     key: str = field(init=False, default="")
     key2: str = field(init=False, default="")
+    alias: str = field(init=False, default="")  # a name2 that is another name: 'DBA Oxbow Center'
     number: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
+        key2 = fold_name(self.name2)
+        head, _, rest = key2.partition(" ")
+        if head in _OTHER_NAME and rest:  # not a program of its own: the same place's other name
+            object.__setattr__(self, "alias", rest)
+            key2 = ""
         object.__setattr__(self, "key", fold_name(self.name))
-        object.__setattr__(self, "key2", fold_name(self.name2))
+        object.__setattr__(self, "key2", key2)
         object.__setattr__(self, "number", street_number(self.street))
 
 
@@ -107,7 +124,9 @@ def name_similarity(a: Site, b: Site) -> float:
     """How alike two sites' names are (0-100): the best of name against name and full name against
     full name, where names that share only generic words ('recovery center') score low."""
     best = 0.0
-    for x, y in ((a.key, b.key), (f"{a.key} {a.key2}".strip(), f"{b.key} {b.key2}".strip())):
+    pairs = [(a.key, b.key), (f"{a.key} {a.key2}".strip(), f"{b.key} {b.key2}".strip())]
+    pairs += [(a.alias, b.key), (a.key, b.alias), (a.alias, b.alias)]
+    for x, y in pairs:
         if not x or not y:
             continue
         if not (set(x.split()) & set(y.split())) - GENERIC:
@@ -141,6 +160,16 @@ def compare(a: Site, b: Site) -> Verdict:
         apart is None and a.zip == b.zip != ""
     )
     score = name_similarity(a, b)
+    if (
+        apart is None
+        and a.zip
+        and a.zip == b.zip
+        and not (a.number and b.number)
+        and (a.key, fold_name(a.name2)) == (b.key, fold_name(b.name2))
+    ):
+        # Without two street numbers or two exact points to compare (a highway, a PO box, a street
+        # left out, a row placed by its ZIP), the same full name in one ZIP is one place.
+        return Verdict(True, "the same full name in the same ZIP", score)
     if a.key2 and b.key2 and a.key == b.key and fuzz.token_set_ratio(a.key2, b.key2) < 60:
         return Verdict(False, f"two programs of one organisation ({a.name2!r}, {b.name2!r})", score)
     if score >= NAME_ALIKE and _distinct_programs(a, b):

@@ -175,6 +175,11 @@ def _schemas(tax: Taxonomy) -> dict[str, Any]:
             "properties": {
                 "number": {"type": "string", "pattern": r"^\d{3}-\d{3}-\d{4}$"},
                 "extension": NULLABLE_STR,
+                "kind": {
+                    "type": "string",
+                    "enum": ["main", "intake"],
+                    "description": "main: the listing's number; intake: its line for new clients.",
+                },
             },
         },
         "Provider": {
@@ -194,6 +199,24 @@ def _schemas(tax: Taxonomy) -> dict[str, Any]:
                 "location_precision": {
                     "type": "string",
                     "enum": ["exact", "address", "zip", "city"],
+                    "description": "How exact the coordinates are: anything but exact is the "
+                    "centre of the ZIP code or city (an approximate location).",
+                },
+                "kind": {
+                    "type": "string",
+                    "enum": ["facility", "prescriber"],
+                    "description": "facility: a treatment facility; prescriber: a clinician who "
+                    "prescribes buprenorphine (never given a facility's services).",
+                },
+                "also_listed_as": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Other names its sources give (former names, program names).",
+                },
+                "not_in_directory": {
+                    "type": ["string", "null"],
+                    "description": "The date of SAMHSA's newest national directory when it does "
+                    "not list this facility (it may have closed: call to check), else null.",
                 },
                 "distance_miles": {"type": "number", "minimum": 0},
                 "phones": {"type": "array", "items": {"$ref": "#/components/schemas/Phone"}},

@@ -8,7 +8,7 @@ from flask import url_for
 from flask_babel import gettext
 
 from .listing import Listing, address_line, make_listing
-from .models import Provider
+from .models import Provider, directory_date
 from .normalize import phone_text
 from .provenance import PRECISION_RANK, contributions, effective_codes, licences
 from .search.service import SearchResults
@@ -89,7 +89,7 @@ def provider_json(
 ) -> dict[str, Any]:
     """One provider as the API gives it (``url``: its page, when the caller has built it
     already)."""
-    listing = p if isinstance(p, Listing) else make_listing(p, tax)
+    listing = p if isinstance(p, Listing) else make_listing(p, tax, directory=directory_date())
     d: dict[str, Any] = {
         "id": listing.public_id,
         "name": listing.name,
@@ -102,8 +102,16 @@ def provider_json(
         "latitude": listing.latitude,
         "longitude": listing.longitude,
         "location_precision": listing.geo_precision,
+        "kind": listing.kind,
+        "also_listed_as": list(listing.aliases),
+        "not_in_directory": listing.dropped_from or None,
         "phones": [
-            {"number": ph["number"], "extension": ph.get("ext") or None} for ph in listing.phones
+            {
+                "number": ph["number"],
+                "extension": ph.get("ext") or None,
+                "kind": ph.get("kind") or "main",
+            }
+            for ph in listing.phones
         ],
         "website": listing.website or None,
         "tags": {group: list(keys) for group, keys in listing.tags},

@@ -10,6 +10,7 @@ service name wins.
 from __future__ import annotations
 
 import csv
+import gzip
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -143,23 +144,35 @@ def fold(name: str) -> str:
 
 def _read_dictionary(path: Path, tax: Taxonomy) -> None:
     # utf-8-sig drops the BOM the SAMHSA file starts with; headers are padded with spaces.
-    with path.open(encoding="utf-8-sig", newline="") as f:
+    opened = (
+        gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+        if path.suffix == ".gz"
+        else (path.open(encoding="utf-8-sig", newline=""))
+    )
+    with opened as f:
         for row in csv.DictReader(f):
             row = {k.strip(): (v or "") for k, v in row.items() if k}
             # SAMHSA's dictionaries name their columns service_code/service_name; the 2015 N-SSATS
             # legend has code/meaning.
             code = (row.get("service_code") or row.get("code") or "").strip().upper()
-            name = text(row.get("service_name") or row.get("meaning"))
+            name = text(row.get("service_name") or row.get("meaning") or row.get("label"))
             if not code:
                 continue
             tax.code_names.setdefault(code, name or code)
-            tax.code_categories.setdefault(code, text(row.get("category_name")))
+            # The first dictionary to name a category wins (the 2024 definitions name none).
+            if not tax.code_categories.get(code):
+                tax.code_categories[code] = text(row.get("category_name"))
             if name:
                 tax.name_codes.setdefault(fold(name), code)
 
 
 DICTIONARIES = (
     "samhsa/service-code-reference-2023.csv",
+    # The national directories' own dictionaries (2023 and 2022 workbooks' second sheets, the 2024
+    # directory's definitions) name the codes those directories added (AUINPE, MWS, PEOFF, …).
+    "samhsa/directory-service-codes-2023.csv",
+    "samhsa/directory-service-codes-2022.csv",
+    "samhsa/nsumhss-2024-service-definitions.csv.gz",
     "samhsa/service-codes.csv",
     "service-codes-extra.csv",
     "samhsa/nssats-2015-keys.csv",

@@ -26,7 +26,8 @@ from wtforms.validators import DataRequired, Length
 from ..db import db
 from ..guides import load_guides
 from ..i18n import came_from_outside, page_language, preferred_language, url_in
-from ..models import ProblemReport, Provider, provider_by_path_id
+from ..listing import dropped_from
+from ..models import ProblemReport, Provider, directory_date, provider_by_path_id
 from ..present import (
     address_line,
     filter_panel,
@@ -176,6 +177,7 @@ def provider(path_id: str):  # type: ignore[no-untyped-def]
         nearby=nearby(p) if p.status == "active" else [],
         form=ReportForm(),
         back=request.args.get("back", ""),
+        dropped=dropped_from(p, directory_date()) if p.status == "active" else "",
         **_provenance(p),
     )
 
