@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 from pathlib import Path
 
 import pytest
@@ -205,19 +207,23 @@ def test_locator_xlsx_kinds_of_row_mean_different_things(app: Flask) -> None:
     assert (
         fmt == "samhsa-xlsx" and len(out) == 2492
     )  # the stored dimension (one cell) is not trusted
-    kinds: dict[str, list] = {}
-    for raw, rec, _ in out:
-        kinds.setdefault("BUPREN" if raw.skip else str(raw.fields.get("codes")), []).append(
-            (raw, rec)
-        )
-    skipped = [raw for raw, _, _ in out if raw.skip]
-    assert len(skipped) == 1621 and all("practitioner" in raw.skip for raw in skipped)
-    otp = [rec for raw, rec, _ in out if not raw.skip and rec and rec.codes == ["OTP", "SA"]]
+    assert not any(raw.skip for raw, _, _ in out)
+    # Buprenorphine practitioners: people, listed as prescribers with the one code their kind says
+    # (their service flags are set wholesale), never a facility's services.
+    rows = [(rec, problems) for raw, rec, problems in out if raw.fields.get("kind") == "prescriber"]
+    prescribers = [rec for rec, _ in rows if rec]
+    assert len(rows) == 1621 and all(r.codes == ["BUPREN"] for r in prescribers)
+    assert all(problems for rec, problems in rows if rec is None)  # a rejected one says why
+    assert len(prescribers) >= 1615
+    otp = [rec for raw, rec, _ in out if rec and rec.codes == ["OTP", "SA"]]
     assert len(otp) >= 90 and all(
         r.service_detail == "partial" for r in otp
     )  # flags set wholesale: ignored
-    full = [rec for raw, rec, _ in out if rec and rec.service_detail == "full"]
+    full = [
+        rec for _, rec, _ in out if rec and rec.service_detail == "full" and rec.kind == "facility"
+    ]
     assert len(full) == 2492 - 1621 - len(otp)
+    assert all(rec.kind == "facility" for rec in full)
     shades = next(rec for _, rec, _ in out if rec and rec.name == "Shades of Hope Treatment Center")
     assert "SA" in shades.codes and "DT" not in shades.codes  # a blank flag is a no
 
@@ -282,3 +288,72 @@ def test_simple_csv_tag_words_mean_their_option_only(app: Flask, tmp_path: Path)
     assert [o.key for o in tags["medication"]] == ["otp"] and "OTP" in out[0][
         1
     ].codes  # a code in capitals
+
+
+DIRECTORIES = (
+    ("national-directory-su-facilities-2022.xlsx", 12176, 0),
+    ("national-directory-su-facilities-2023.xlsx", 12744, 0),
+    ("nsumhss-2024-directory-facilities.csv.gz", 20524, 5),
+)
+
+
+@pytest.mark.parametrize("name,rows,skipped", DIRECTORIES)
+def test_national_directories_are_read_with_every_code(
+    app: Flask, name: str, rows: int, skipped: int
+) -> None:
+    fmt, out = records(app, SAMHSA / name)
+    assert fmt == "samhsa-directory" and len(out) == rows
+    skips = [raw for raw, _, _ in out if raw.skip]
+    assert len(skips) == skipped and all("legend" in raw.skip for raw in skips)
+    kept = [rec for raw, rec, _ in out if not raw.skip]
+    rejected = [problems for raw, rec, problems in out if not raw.skip and rec is None]
+    assert len(rejected) <= 1 and all(problems for problems in rejected)  # each says why
+    kept = [rec for rec in kept if rec is not None]
+    assert all(rec.service_detail == "full" and rec.codes for rec in kept)
+    assert all(rec.geo_precision in ("zip", "city") for rec in kept)  # no coordinates: placed
+    assert all(rec.phones for rec in kept)
+    assert "*" not in {c for rec in kept for c in rec.codes}
+
+
+def test_directory_rows_keep_intake_lines_and_their_label(app: Flask) -> None:
+    _, out = records(app, SAMHSA / "nsumhss-2024-directory-facilities.csv.gz")
+    intake = [
+        rec for _, rec, _ in out if rec and any(p.get("kind") == "intake" for p in rec.phones)
+    ]
+    assert len(intake) > 1000
+    # A number printed in letters ('954-730PATH') is dialled as digits.
+    assert any(
+        p == {"number": "888-852-6672", "ext": "", "kind": "intake"}
+        for r in intake
+        for p in r.phones
+    )  # intake1a '888-85COMPA', with no intake1 beside it
+    # The main line and an intake line that repeat each other are one phone.
+    for rec in intake:
+        assert len({(p["number"], p["ext"]) for p in rec.phones}) == len(rec.phones)
+
+
+def test_directory_codes_from_the_grouped_cell() -> None:
+    from directory.importers.samhsa_directory import directory_codes
+
+    assert directory_codes("SA DT SUMH * OP OD * MU") == ["SA", "DT", "SUMH", "OP", "OD", "MU"]
+    assert directory_codes("Substance use treatment") == []  # the legend's names are no codes
+    assert directory_codes("") == []
+
+
+def test_every_code_of_the_national_directories_has_a_name(app: Flask) -> None:
+    from directory.importers.samhsa_directory import directory_codes
+
+    tax = app.extensions["taxonomy"]
+    with gzip.open(SAMHSA / "nsumhss-2024-directory-facilities.csv.gz", "rt") as f:
+        codes = {c for row in csv.DictReader(f) for c in directory_codes(row["service_code_info"])}
+    assert len(codes) > 300
+    assert not [c for c in codes if c not in tax.code_names]
+    assert tax.code_names["PEOFF"].startswith("Psychiatric emergency mobile")
+
+
+def test_acronyms_keep_their_capitals() -> None:
+    from directory.normalize import restore_acronyms, tidy_caps
+
+    assert restore_acronyms("Bhs Hollywood Recovery Center") == "BHS Hollywood Recovery Center"
+    assert tidy_caps("BHS HOLLYWOOD RECOVERY CENTER, LLC") == "BHS Hollywood Recovery Center, LLC"
+    assert restore_acronyms("Act Now Counseling") == "Act Now Counseling"  # a word stays a word

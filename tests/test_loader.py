@@ -295,10 +295,17 @@ def test_newest_full_answer_wins_and_partial_lists_add(app: Flask, tmp_path: Pat
         assert {"OP", "RD"} <= p.code_set and "DT" not in p.code_set  # a newer partial list adds
 
 
-def test_practitioner_rows_are_skipped_and_counted(app: Flask) -> None:
+def test_practitioners_become_prescriber_listings(app: Flask) -> None:
     with app.app_context():
         report = import_file(
             SAMHSA / "locator-export-2023-texas.xlsx", ImportOptions(update_index=False)
         )
         check_invariant(report)
-        assert report.skipped == 1621 and report.rejected == 0 and report.added > 600
+        assert report.skipped == 0 and report.rejected <= 1 and report.added > 2000
+        prescribers = db.session.scalars(select(Provider).where(Provider.kind == "prescriber"))
+        prescribers = list(prescribers)
+        assert len(prescribers) > 1400  # a clinician at two addresses of one place is one listing
+        assert {p.codes for p in prescribers} == {"BUPREN"}  # no facility services
+        facilities = db.session.scalars(select(Provider).where(Provider.kind == "facility")).all()
+        # A clinician is never joined to the facility they work at, whatever the address.
+        assert not any(s.data.get("kind") == "prescriber" for f in facilities for s in f.sources)
