@@ -41,6 +41,7 @@ _ABBREVIATIONS = {
     "svcs": "services",
     "svc": "services",
     "servs": "services",
+    "comp": "comprehensive",
     "serv": "services",
     "cmhc": "community mental health center",
     "mh": "mental health",
@@ -120,12 +121,19 @@ def street_number(street: str) -> str:
     return m.group(1) if m else ""
 
 
+def _distinctive(key: str) -> int:
+    """How many words of a folded name say which place it is (not what kind)."""
+    return sum(1 for w in key.split() if w not in GENERIC and len(w) > 2)
+
+
 def name_similarity(a: Site, b: Site) -> float:
     """How alike two sites' names are (0-100): the best of name against name and full name against
     full name, where names that share only generic words ('recovery center') score low."""
     best = 0.0
     pairs = [(a.key, b.key), (f"{a.key} {a.key2}".strip(), f"{b.key} {b.key2}".strip())]
     pairs += [(a.alias, b.key), (a.key, b.alias), (a.alias, b.alias)]
+    if _distinctive(a.key2) >= 2 and _distinctive(b.key2) >= 2:
+        pairs.append((a.key2, b.key2))  # one program under a renamed parent ('Los Banos …')
     for x, y in pairs:
         if not x or not y:
             continue
@@ -263,12 +271,20 @@ class Linker:
                     seen.add(i)
                     yield self.sites[i]
 
-    def find(self, site: Site) -> tuple[Any, Verdict]:
+    def find(self, site: Site, alone: bool = False) -> tuple[Any, Verdict]:
         """The best matching site's handle (None when nothing matches) and the verdict that decided
-        it: for no match, the reason the closest candidate was turned down."""
+        it: for no match, the reason the closest candidate was turned down.
+
+        ``alone``: the record is the only one of its file at its street address. Then a listed
+        place that is the only one at that address and shares its phone is the same place renamed
+        (a new operator, a program renamed): with one listing on each side and one phone, there is
+        no second program for it to be."""
         best: tuple[Any, Verdict] | None = None
         closest: tuple[Site, Verdict] | None = None
+        at_address: list[tuple[Any, Site]] = []
         for handle, other in self.candidates(site):
+            if site.number and other.number == site.number and other.zip == site.zip:
+                at_address.append((handle, other))
             v = compare(site, other)
             if v.same and (best is None or v.score > best[1].score):
                 best = (handle, v)
@@ -276,6 +292,12 @@ class Linker:
                 closest = (other, v)
         if best is not None:
             return best
+        if alone and len(at_address) == 1:
+            handle, other = at_address[0]
+            if other.kind == site.kind and set(site.phones) & set(other.phones):
+                return handle, Verdict(
+                    True, "the only listing at this address, with the same phone (renamed)"
+                )
         if closest is None:
             return None, Verdict(False, "no listed provider at this address, ZIP or phone")
         other, v = closest

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import json
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from . import importers
 from .db import db
 from .errors import ImportRefused
 from .importers.record import Problem, ProviderRecord, validate
-from .linkage import Linker, Site
+from .linkage import Linker, Site, street_number
 from .models import Provider, ProviderSource, bump_data_version, note_directory, utcnow
 from .provenance import provider_fields
 from .search.upkeep import stage_changes
@@ -431,6 +432,9 @@ def _decide(
     """Settle each record: unchanged, an update of its own earlier record, a link to a listed
     provider (or to a new one of this file), a new provider, or (enrichment) unmatched."""
     linker = _linker()
+    # How many of the file's rows share each street address: a row alone at its address may be a
+    # renamed listing (``Linker.find``).
+    addresses = Counter((street_number(r.street), r.zip) for r in records)
     seen: dict[str, ProviderRecord] = {}
     plans: list[_Plan] = []
     new_count = 0
@@ -466,7 +470,7 @@ def _decide(
             _count(report, r.line, "updated", src.provider.public_id)
             continue
         site = site_of(r)
-        handle, verdict = linker.find(site)
+        handle, verdict = linker.find(site, alone=addresses[(site.number, site.zip)] == 1)
         if handle is None and enrich:  # an enrichment row never makes a provider of its own
             report.problems.append(Problem(r.line, "match", verdict.reason, "unmatched"))
             _count(report, r.line, "unmatched")

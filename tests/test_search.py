@@ -74,8 +74,13 @@ def test_location_results_match_an_independent_distance_scan(
         1 for d in expected.values() if abs(d - radius) < 1e-6
     )
     assert len(got) == res.total > 0
-    distances = [h.distance for h in search(national, near=near, radius=radius, per_page=100).hits]
-    assert distances == sorted(distances)
+    hits = search(national, near=near, radius=radius, per_page=100).hits
+    # Nearest first, among the places the newest national directory lists, then among the rest.
+    for dropped in (False, True):
+        distances = [h.distance for h in hits if bool(h.listing.dropped_from) == dropped]
+        assert distances == sorted(distances)
+    dropped_flags = [bool(h.listing.dropped_from) for h in hits]
+    assert dropped_flags == sorted(dropped_flags)
     for h in res.hits:
         assert abs(h.distance - round(expected[h.listing.public_id], 1)) <= 0.051
 
