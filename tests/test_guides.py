@@ -5,9 +5,12 @@ them."""
 from __future__ import annotations
 
 import html
+import importlib.util
 import re
-from datetime import date
+import sys
+from datetime import date, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -293,6 +296,175 @@ def test_overdose_advice_covers_more_than_opioids(slug: str) -> None:
     assert re.search(r"cannot be woken after using any drug", BY_SLUG[slug].body_markdown)
 
 
+# --- the corrections of issue 22 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", ["naloxone", "helping-a-loved-one"])
+def test_naloxone_advice_aims_at_breathing_when_sedatives_are_mixed_in(slug: str) -> None:
+    text = BY_SLUG[slug].body_markdown
+    assert "xylazine" in text and "medetomidine" in text
+    assert re.search(r"breathing, not waking", text)
+    assert re.search(r"(Do not|do not need to) use up every dose", text)
+    assert "if they do not wake up after 2 to 3 minutes" not in text.lower()
+    assert "do not wake up or breathe normally after 2 to 3 minutes" not in text
+
+
+def test_naloxone_guide_on_old_and_frozen_sprays_and_poison_help() -> None:
+    text = BY_SLUG["naloxone"].body_markdown
+    assert re.search(r"past its date, use it anyway", text) and "better than none" in text
+    assert re.search(r"frozen[^.]*will not spray until it thaws", text, flags=re.I)
+    assert "1-800-222-1222" in text
+
+
+def test_detox_guide_on_medetomidine_withdrawal_alcohol_poisoning_and_ghb() -> None:
+    detox = BY_SLUG["detox"]
+    assert "is usually not life-threatening on its own" not in detox.body_markdown
+    opioid = section(detox, "Opioid withdrawal")
+    assert "medetomidine" in opioid and "intensive care" in opioid
+    assert re.search(r"Go to an emergency room, or call 911", opioid)
+    for sign in ("heartbeat", "blood pressure", "Vomiting", "Confusion"):
+        assert sign in opioid, sign
+    call = section(detox, "When to call 911")
+    assert "sleep it off" in call and "throws up while passed out" in call
+    ghb = next(line for line in detox.body_markdown.splitlines() if line.startswith("- GHB"))
+    assert "main danger is delirium" in ghb
+
+
+def test_medication_guide_warns_about_sedatives_without_withholding_treatment() -> None:
+    med = BY_SLUG["medication"]
+    mix = section(med, "Alcohol, sedatives, and methadone or buprenorphine")
+    for word in ("alcohol", "benzodiazepines", "stop their breathing", "should not be denied"):
+        assert word in mix, word
+    assert "prescriber" in mix
+    assert "from it alone" not in med.body_markdown
+    methadone = section(med, "Methadone")
+    assert re.search(r"first days and weeks[^.]*highest risk", methadone)
+    assert "raises it slowly" in methadone
+
+
+def test_medication_guide_on_take_home_rules_storage_and_switching_from_shots() -> None:
+    med = BY_SLUG["medication"]
+    methadone = section(med, "Methadone")
+    assert "2024" in methadone and "up to 7" in methadone and "up to 28" in methadone
+    assert "stricter" in methadone
+    locked = section(med, "Keep take-home medicine locked up")
+    assert "locked box" in locked and "1-800-222-1222" in locked and "24/7" in locked
+    naltrexone = section(med, "Naltrexone")
+    assert re.search(r"shots[^.]*\.[^.]*months", naltrexone) and "prescriber" in naltrexone
+
+
+def test_faq_and_medication_guide_agree_on_how_long_to_take_medicine() -> None:
+    for slug in ("faq", "medication"):
+        text = BY_SLUG[slug].body_markdown
+        assert re.search(r"no set time limit", text, flags=re.I), slug
+        assert "a year or more" in text and "prescriber" in text, slug
+    assert "may go on for a year or more" not in BY_SLUG["faq"].body_markdown
+
+
+def test_red_flags_warns_about_leaving_in_the_middle_of_withdrawal() -> None:
+    danger = section(BY_SLUG["red-flags"], "If you are in danger")
+    assert "free to leave" in danger
+    for word in ("alcohol", "benzodiazepines", "GHB", "methadone or buprenorphine", "plan"):
+        assert word in danger, word
+
+
+def test_level_of_care_guide_names_the_fourth_edition_dimensions() -> None:
+    how = section(BY_SLUG["inpatient-vs-outpatient"], "How providers decide")
+    for name in (
+        "Intoxication, withdrawal, and addiction medications",
+        "Biomedical conditions",
+        "Psychiatric and cognitive conditions",
+        "Substance use-related risks",
+        "Recovery environment interactions",
+        "Person-centered considerations",
+    ):
+        assert name in how, name
+    assert "2023" in how and "- How ready you feel to change" not in how
+
+
+def test_paying_for_care_gives_enrollment_deadlines_and_six_month_renewals() -> None:
+    pay = BY_SLUG["paying-for-care"].body_markdown
+    assert "November 1" in pay and "December 31" in pay and "January 15" in pay
+    medicaid = section(BY_SLUG["paying-for-care"], "Medicaid")
+    assert "every six months" in medicaid and "December 31, 2026" in medicaid
+    assert "80 hours a month" in medicaid
+
+
+def test_no_guide_cites_an_archived_page() -> None:
+    for g in GUIDES:
+        for _, url in g.sources:
+            assert "cybercemetery" not in url and "web.archive.org" not in url, (g.slug, url)
+
+
+def test_ketamine_guide_gives_one_duration_and_a_day_without_driving() -> None:
+    text = BY_SLUG["ketamine"].body_markdown
+    assert "within a few hours" not in text
+    assert text.count("about an hour or two") >= 2
+    assert re.search(r"24 hours", section(BY_SLUG["ketamine"], "How dependence develops"))
+    assert re.search(r"24 hours", section(BY_SLUG["ketamine"], "Common questions"))
+
+
+@pytest.mark.parametrize("slug", ["faq", "life-after-treatment"])
+def test_rights_at_work_and_in_programs_name_the_ada(slug: str) -> None:
+    assert "Americans with Disabilities Act (ADA)" in BY_SLUG[slug].body_markdown
+
+
+def test_life_after_treatment_informs_rather_than_doses_and_gives_poison_help() -> None:
+    text = BY_SLUG["life-after-treatment"].body_markdown
+    assert "Start with a much smaller amount" not in text
+    assert "1-800-222-1222" in text
+
+
+@pytest.mark.parametrize("guide", GUIDES, ids=lambda g: g.slug)
+def test_no_guide_says_a_nurse_prescribes(guide: Guide) -> None:
+    assert not re.search(r"doctor or nurse who can prescribe", guide.body_markdown)
+
+
+# --- time-sensitive statements --------------------------------------------------------------------
+
+
+def _time_sensitive() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent / "scripts" / "time_sensitive.py"
+    spec = importlib.util.spec_from_file_location("time_sensitive_script", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks itself up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_time_sensitive_quote_is_still_in_its_guide_and_every_dated_paragraph_is_listed() -> (
+    None
+):
+    ts = _time_sensitive()
+    statements = ts.load_statements()
+    bodies = ts.guide_bodies()
+    assert {s.guide for s in statements} & set(bodies) == {s.guide for s in statements}
+    assert any(s.guide.startswith("es/") for s in statements)
+    assert ts.problems(statements, bodies) == []
+
+
+def test_time_sensitive_finds_a_gone_quote_and_an_unlisted_year() -> None:
+    ts = _time_sensitive()
+    gone = ts.Statement("faq", "words no guide has", "t", "rule", date(2027, 1, 1))
+    bodies = {"faq": "Some text.\n\nA rule from 2019 says so.\n"}
+    found = ts.problems([gone], bodies)
+    assert any("no longer in the guide" in p for p in found)
+    assert any("names a year" in p and "2019" in p for p in found)
+    listed = ts.Statement("faq", "A rule from 2019", "t", "rule", date(2027, 1, 1))
+    assert ts.problems([listed], bodies) == []
+
+
+def test_time_sensitive_overdue_exits_non_zero_only_when_a_date_has_passed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ts = _time_sensitive()
+    first = min(s.recheck for s in ts.load_statements())
+    assert ts.main(["--overdue", "--today", first.isoformat()]) == 0
+    assert ts.main(["--overdue", "--today", (first + timedelta(days=1)).isoformat()]) == 1
+    assert "OVERDUE" in capsys.readouterr().out
+
+
 # --- the guide pages ------------------------------------------------------------------------------
 
 
@@ -343,3 +515,11 @@ def test_guide_list_links_every_guide(guide_client: Any) -> None:
     page = guide_client.get("/guides/").get_data(as_text=True)
     for g in GUIDES:
         assert f'href="/guides/{g.slug}"' in page
+
+
+def test_about_page_says_when_the_guides_were_last_reviewed(guide_client: Any) -> None:
+    newest = max(g.reviewed for g in GUIDES if g.reviewed)
+    page = guide_client.get("/about").get_data(as_text=True)
+    text = page_text(page)
+    assert f"Guides last reviewed {newest:%B} {newest.day}, {newest.year}" in text
+    assert f'datetime="{newest.isoformat()}"' in page
