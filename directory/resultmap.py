@@ -1,8 +1,11 @@
 """Draw a small SVG map of results from bundled US Census outlines: no other host, no JavaScript.
 
-``render_svg`` is pure: it takes the search centre and radius and the (label, latitude, longitude)
-of the results on the page, and returns a whole SVG document. The outlines come from
-``data/geo/us-outlines.json`` (built by ``scripts/build_map_data.py``), read once per process.
+``render_svg`` is pure: it takes the search centre and radius and the (label, latitude, longitude,
+approximate) of the results on the page, and returns a whole SVG document. The outlines come from
+``data/geo/us-outlines.json`` and the town names from ``data/geo/us-places.json`` (both built by
+``scripts/build_map_data.py``), each read once per process; ``townlabels`` chooses and places the
+names. A result whose location is approximate (a ZIP or town centre) gets a hollow, dashed marker
+and the map a legend line saying so.
 
 The projection is equirectangular, with longitudes scaled by the cosine of the view
 centre's latitude, so distances near the centre are true in every direction; that is
@@ -18,8 +21,10 @@ from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
+from . import townlabels
 from .geo import EARTH_RADIUS_MILES  # the radius result distances are measured with
 
 OUTLINES_PATH = Path(__file__).resolve().parent.parent / "data" / "geo" / "us-outlines.json"
@@ -46,11 +51,34 @@ COLOURS = {
     "ink": "#1f2328",
 }
 
-Point = tuple[str, float, float]  # (label, latitude, longitude)
+# (label, latitude, longitude) or (label, latitude, longitude, approximate)
+Point = tuple[str, float, float] | tuple[str, float, float, bool]
+LEGEND_APPROXIMATE = "approximate location (ZIP or town area)"  # beside a hollow marker
+LEGEND_APPROXIMATE_SHORT = "approximate location"  # on a small map
 Box = tuple[
     float, float, float, float
 ]  # west, south, east, north (degrees) or left, top, right, bottom (px)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class Marker(NamedTuple):
+    """One result to mark: its number, where it is, and whether that place is approximate."""
+
+    label: str
+    latitude: float
+    longitude: float
+    approximate: bool = False
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A marker in the image: where its place is (x, y) and where it is drawn (mx, my)."""
+
+    marker: Marker
+    x: float
+    y: float
+    mx: float
+    my: float
 
 
 @dataclass(frozen=True)
@@ -195,7 +223,7 @@ def _destination(lat: float, lon: float, bearing: float, miles: float) -> tuple[
 def fit_view(
     center: tuple[float, float] | None,
     radius_miles: float | None,
-    points: list[Point],
+    points: list[Marker],
     width: int,
     height: int,
 ) -> View:
@@ -205,7 +233,7 @@ def fit_view(
         lat, lon = center
         scale = (min(width, height) / 2 - pad) / (radius_miles / MILES_PER_DEGREE)
         return View(_unwrap(lon, lat), lat, scale, width, height)
-    spots = [(lat, _unwrap(lon, lat)) for _, lat, lon in points]
+    spots = [(m.latitude, _unwrap(m.longitude, m.latitude)) for m in points]
     if center is not None:
         spots.append((center[0], _unwrap(center[1], center[0])))
     if spots:
@@ -352,37 +380,101 @@ def _scale_bar(view: View) -> str:
     )
 
 
-def _markers(view: View, points: list[Point]) -> str:
-    """Draw numbered markers for points in the view, the first on top, pushed apart if crowded."""
+def _place_markers(view: View, points: list[Marker]) -> list[Placed]:
+    """Place markers for points in the view, pushed apart if crowded."""
     inside = []
-    for label, lat, lon in points:
-        x, y = view.project(_near(lon, view.lon0), lat)
+    for m in points:
+        x, y = view.project(_near(m.longitude, view.lon0), m.latitude)
         if 0 <= x <= view.width and 0 <= y <= view.height:
-            inside.append((_NOT_XML.sub("", str(label)), x, y))
-    if not inside:
+            inside.append((m._replace(label=_NOT_XML.sub("", str(m.label))), x, y))
+    spread = _spread([(x, y) for _, x, y in inside], view.width, view.height)
+    return [Placed(m, x, y, mx, my) for (m, x, y), (mx, my) in zip(inside, spread)]
+
+
+def _markers(placed: list[Placed]) -> str:
+    """Draw numbered markers, the first on top: solid where exact, hollow and dashed if not."""
+    if not placed:
         return ""
-    placed = _spread([(x, y) for _, x, y in inside], view.width, view.height)
     colour = COLOURS["marker"]
     leaders, markers = [], []
-    for (label, x, y), (mx, my) in reversed(list(zip(inside, placed))):
-        if math.hypot(mx - x, my - y) > 3:  # pushed aside: a line shows where it really is
+    for p in reversed(placed):
+        if math.hypot(p.mx - p.x, p.my - p.y) > 3:  # pushed aside: a line shows where it is
             leaders.append(
-                f'<path d="M{x:.1f} {y:.1f}L{mx:.1f} {my:.1f}"/>'
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5"/>'
+                f'<path d="M{p.x:.1f} {p.y:.1f}L{p.mx:.1f} {p.my:.1f}"/>'
+                f'<circle cx="{p.x:.1f}" cy="{p.y:.1f}" r="2.5"/>'
             )
+        label = p.marker.label
         size = 11 if len(label) <= 2 else 9
-        markers.append(
-            f'<g class="marker"><circle cx="{mx:.1f}" cy="{my:.1f}" r="{MARKER_R}"/>'
-            f'<text x="{mx:.1f}" y="{my:.1f}" dy=".35em" font-size="{size}" '
-            'fill="#fff" stroke="none">'
-            f"{escape(label)}</text></g>"
-        )
+        circle = f'<circle cx="{p.mx:.1f}" cy="{p.my:.1f}" r="{MARKER_R}"/>'
+        text = f'<text x="{p.mx:.1f}" y="{p.my:.1f}" dy=".35em" font-size="{size}" stroke="none"'
+        if p.marker.approximate:
+            markers.append(
+                f'<g class="marker approximate">{circle[:-2]} fill="#fff" stroke="{colour}" '
+                f'stroke-width="2" stroke-dasharray="3.5 2"/>{text}>{escape(label)}</text></g>'
+            )
+        else:
+            markers.append(
+                f'<g class="marker">{circle}{text} fill="#fff">{escape(label)}</text></g>'
+            )
     # Leaders go under every marker, so no line crosses a number.
     return (
         f'<g fill="{colour}" stroke="{colour}" stroke-width="1.5">{"".join(leaders)}</g>'
         '<g text-anchor="middle" font-weight="700" '
         f'fill="{colour}" stroke="#fff" stroke-width="1.5">' + "".join(markers) + "</g>"
     )
+
+
+def _legend_text(view: View) -> str:
+    """Return the legend's words: the short form where the full one would fill a small map."""
+    return LEGEND_APPROXIMATE if view.width >= 480 else LEGEND_APPROXIMATE_SHORT
+
+
+def _legend_box(view: View, placed: list[Placed]) -> Box:
+    """Return where the legend goes: of top left, top right and bottom right, the corner that
+    covers the fewest markers (the first of equals)."""
+    width = min(30 + len(_legend_text(view)) * townlabels.CHAR_EM * 11, view.width - 8.0)
+    right, bottom = view.width - 4.0, view.height - 4.0
+    r = MARKER_R + 2
+    boxes = [
+        (left, top, left + width, top + 22)
+        for left, top in ((4.0, 4.0), (right - width, 4.0), (right - width, bottom - 22))
+    ]
+
+    def covered(box: Box) -> int:
+        return sum(
+            box[0] - r < p.mx < box[2] + r and box[1] - r < p.my < box[3] + r for p in placed
+        )
+
+    return min(boxes, key=covered)
+
+
+def _legend(view: View, box: Box) -> str:
+    """Draw the legend line for approximate markers: a hollow sample marker and its meaning."""
+    left, top, right, bottom = box
+    colour = COLOURS["marker"]
+    cy = (top + bottom) / 2
+    return (
+        f'<g class="legend"><rect x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" '
+        f'height="{bottom - top:.1f}" rx="3" fill="#fff" fill-opacity=".9"/>'
+        f'<circle cx="{left + 12:.1f}" cy="{cy:.1f}" r="7" fill="#fff" stroke="{colour}" '
+        f'stroke-width="2" stroke-dasharray="3 1.8"/>'
+        f'<text x="{left + 25:.1f}" y="{cy + 4:.1f}" font-size="11" fill="{COLOURS["ink"]}">'
+        f"{escape(_legend_text(view))}</text></g>"
+    )
+
+
+def _scale_bar_box(view: View) -> Box:
+    """Return the box the scale bar and its label take, at the bottom left."""
+    return (0.0, view.height - 36.0, 12.0 + view.width / 4 + 4, float(view.height))
+
+
+def _towns(view: View, circle: tuple[float, float, float] | None, obstacles: list[Box]) -> str:
+    """Name the towns in view that fit around the markers, the legend and the scale bar."""
+    towns = townlabels.towns_in_view(
+        townlabels.load_places(), view.bounds(), view.lon0, view.project, circle
+    )
+    labels = townlabels.choose_labels(towns, obstacles, view.width, view.height)
+    return townlabels.draw_labels(labels)
 
 
 def _radius_circle(view: View, center: tuple[float, float], radius_miles: float) -> str:
@@ -441,15 +533,15 @@ def _outlines(view: View, outlines: Outlines) -> str:
 def _check(
     center: tuple[float, float] | None,
     radius_miles: float | None,
-    points: list[Point],
+    points: list[Marker],
     width: int,
     height: int,
 ) -> None:
     """Raise ValueError for input that cannot be drawn."""
     if not (50 <= width <= 4000 and 50 <= height <= 4000):
         raise ValueError("width and height must be between 50 and 4000 pixels")
-    spots = list(points) + ([("", center[0], center[1])] if center is not None else [])
-    for _, lat, lon in spots:
+    spots = [(m.latitude, m.longitude) for m in points] + ([center] if center is not None else [])
+    for lat, lon in spots:
         if not (
             math.isfinite(lat) and math.isfinite(lon) and -85 <= lat <= 85 and -360 <= lon <= 360
         ):
@@ -466,17 +558,27 @@ def render_svg(
     height: int = 400,
     outlines: Outlines | None = None,
 ) -> str:
-    """Return an SVG map of the search circle (or the points' area) with numbered result markers.
+    """Return an SVG map of the search circle (or the points' area), towns and result markers.
 
-    ``center`` is (latitude, longitude); ``points`` are (label, latitude, longitude). Points outside
-    the view are left out. Raises ValueError for coordinates or sizes that cannot be drawn.
+    ``center`` is (latitude, longitude); ``points`` are (label, latitude, longitude) or (label,
+    latitude, longitude, approximate). Points outside the view are left out. Raises ValueError
+    for coordinates or sizes that cannot be drawn.
     """
-    _check(center, radius_miles, points, width, height)
-    view = fit_view(center, radius_miles, points, width, height)
+    markers = [Marker(*p) for p in points]
+    _check(center, radius_miles, markers, width, height)
+    view = fit_view(center, radius_miles, markers, width, height)
     radius = radius_miles or 0.0
     circle = center if radius else None
-    noun = "result" if len(points) == 1 else "results"
-    title = f"Map of {len(points)} search {noun}" + (f" within {radius:g} miles" if circle else "")
+    noun = "result" if len(markers) == 1 else "results"
+    title = f"Map of {len(markers)} search {noun}" + (f" within {radius:g} miles" if circle else "")
+    placed = _place_markers(view, markers)
+    legend = _legend_box(view, placed) if any(p.marker.approximate for p in placed) else None
+    r = MARKER_R + 1
+    obstacles = [(p.mx - r, p.my - r, p.mx + r, p.my + r) for p in placed]
+    obstacles += [(p.x - 3, p.y - 3, p.x + 3, p.y + 3) for p in placed]  # the true spots
+    obstacles.append(_scale_bar_box(view))
+    if legend:
+        obstacles.append(legend)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif">',
@@ -486,5 +588,11 @@ def render_svg(
     ]
     if circle is not None:
         parts.append(_radius_circle(view, circle, radius))
-    parts += [_scale_bar(view), _markers(view, points), "</svg>"]
+    parts += [
+        _towns(view, (*circle, radius) if circle is not None else None, obstacles),
+        _scale_bar(view),
+        _legend(view, legend) if legend else "",
+        _markers(placed),
+        "</svg>",
+    ]
     return "".join(parts) + "\n"

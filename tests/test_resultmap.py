@@ -1,8 +1,10 @@
 """The result map: a whole, safe SVG whose markers, radius circle and scale agree with distances on
-the Earth computed here independently (haversine), drawn from the bundled Census outlines."""
+the Earth computed here independently (haversine), drawn from the bundled Census outlines, with the
+largest towns named (checked against the bundled places file read here on its own)."""
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import xml.etree.ElementTree as ET
@@ -10,7 +12,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from directory.resultmap import load_outlines, render_svg
+from directory.resultmap import OUTLINES_PATH, load_outlines, render_svg
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 DENVER = (39.7392, -104.9903)
@@ -34,10 +36,15 @@ def parse(svg: str) -> ET.Element:
     return root
 
 
+def marker_groups(root: ET.Element) -> list[ET.Element]:
+    """Each drawn marker's group, exact ("marker") or approximate ("marker approximate")."""
+    return [g for g in root.iterfind(".//s:g", NS) if "marker" in (g.get("class") or "").split()]
+
+
 def markers(root: ET.Element) -> dict[str, tuple[float, float]]:
     """Label -> (x, y) of each drawn marker."""
     out = {}
-    for g in root.iterfind(".//s:g[@class='marker']", NS):
+    for g in marker_groups(root):
         circle, text = g.find("s:circle", NS), g.find("s:text", NS)
         out[text.text] = (float(circle.get("cx")), float(circle.get("cy")))
     return out
@@ -248,3 +255,134 @@ def test_the_outlines_load_quickly_once() -> None:
     assert time.perf_counter() - start < 1.5
     assert load_outlines() is outlines
     assert len(outlines.states) == 56
+
+
+HOUSTON = (29.7604, -95.3698)
+PLACES_PATH = OUTLINES_PATH.parent / "us-places.json"
+
+
+def largest_places_within(center: tuple[float, float], miles: float, n: int) -> list[str]:
+    """The names of the n most populous bundled places within ``miles`` of ``center``."""
+    data = json.loads(PLACES_PATH.read_text(encoding="utf-8"))
+    unit = data["unit"]
+    places = [
+        (pop, name)
+        for name, lon, lat, pop in zip(data["names"], data["lon"], data["lat"], data["population"])
+        if haversine_miles(center, (lat * unit, lon * unit)) <= miles
+    ]
+    return [name for _, name in sorted(places, reverse=True)[:n]]
+
+
+def town_labels(root: ET.Element) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """(name, estimated box) of each town label; 0.55 em a character, a line's height tall."""
+    out = []
+    for t in root.iterfind(".//s:g[@class='towns']//s:text", NS):
+        x, y, size = float(t.get("x")), float(t.get("y")), float(t.get("font-size"))
+        width = len(t.text) * 0.55 * size
+        left = {"start": x, "middle": x - width / 2, "end": x - width}[t.get("text-anchor")]
+        out.append((t.text, (left, y - 0.75 * size, left + width, y + 0.2 * size)))
+    return out
+
+
+def test_the_largest_towns_in_the_search_circle_are_named() -> None:
+    root = parse(render_svg(HOUSTON, 25, []))
+    names = {name for name, _ in town_labels(root)}
+    assert set(largest_places_within(HOUSTON, 25, 8)) <= names
+    assert {"Houston", "Pasadena", "Pearland", "Sugar Land"} <= names
+    small = parse(render_svg(HOUSTON, 25, [], width=360, height=260))
+    assert set(largest_places_within(HOUSTON, 25, 4)) <= {n for n, _ in town_labels(small)}
+
+
+def test_towns_in_the_circle_are_named_before_larger_towns_outside_it() -> None:
+    # 10 miles around Pearland: Houston's centre (15 miles off, in view) is bigger than all.
+    pearland = (29.5636, -95.2860)
+    inside = largest_places_within(pearland, 10, 4)
+    root = parse(render_svg(pearland, 10, [], width=320, height=320))
+    names = [name for name, _ in town_labels(root)]
+    assert set(inside) <= set(names)
+    assert "Houston" not in names[: len(inside)]
+
+
+@pytest.mark.parametrize(
+    "center, radius, n, size",
+    [
+        (HOUSTON, 25, 10, (640, 400)),
+        (HOUSTON, 25, 10, (360, 260)),
+        (NEW_YORK, 5, 20, (640, 400)),
+        (NEW_YORK, 5, 20, (320, 320)),
+        (DENVER, 250, 5, (640, 400)),
+        (None, None, 0, (640, 400)),
+    ],
+)
+def test_town_labels_stay_in_view_and_clear_of_each_other_and_the_markers(
+    center: tuple[float, float] | None,
+    radius: float | None,
+    n: int,
+    size: tuple[int, int],
+) -> None:
+    lat, lon = center or DENVER
+    points = [
+        (
+            str(i + 1),
+            lat + radius / 140 * math.sin(i),
+            lon + radius / 110 * math.cos(i * 1.7),
+            i % 2,
+        )
+        for i in range(n)
+    ]
+    width, height = size
+    root = parse(render_svg(center, radius, points, width=width, height=height))
+    labels = town_labels(root)
+    assert len(labels) >= 3
+    for _, (left, top, right, bottom) in labels:
+        assert 0 <= left and right <= width and 0 <= top and bottom <= height
+    boxes = [box for _, box in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+        for mx, my in markers(root).values():  # the box's nearest point is outside the marker
+            nearest = (min(max(mx, a[0]), a[2]), min(max(my, a[1]), a[3]))
+            assert math.dist(nearest, (mx, my)) >= 9
+
+
+def test_approximate_markers_are_hollow_and_explained() -> None:
+    points = [("1", 29.76, -95.37, False), ("2", 29.70, -95.25, True), ("3", 29.80, -95.5)]
+    root = parse(render_svg(HOUSTON, 25, points))
+    groups = {g.find("s:text", NS).text: g for g in marker_groups(root)}
+    assert groups["2"].get("class") == "marker approximate"
+    hollow = groups["2"].find("s:circle", NS)
+    assert hollow.get("fill") == "#fff" and hollow.get("stroke-dasharray")
+    assert {groups[k].get("class") for k in ("1", "3")} == {"marker"}
+    assert groups["1"].find("s:circle", NS).get("fill") is None  # the group's solid red
+    legend = root.find(".//s:g[@class='legend']/s:text", NS)
+    assert legend is not None and legend.text.startswith("approximate location")
+    exact_only = parse(render_svg(HOUSTON, 25, points[:1]))
+    assert exact_only.find(".//s:g[@class='legend']", NS) is None
+
+
+def test_the_map_refers_to_nothing_outside_itself() -> None:
+    points = [(str(i), 29.7 + i / 50, -95.4 + i / 40, bool(i % 2)) for i in range(10)]
+    svg = render_svg(HOUSTON, 25, points)
+    assert "href" not in svg and "url(" not in svg and "<script" not in svg
+    assert "<image" not in svg and "@import" not in svg
+    assert svg.count("http") == 1  # the SVG namespace only
+    assert len(svg.encode()) < 80_000
+
+
+def test_no_roads_are_bundled_so_none_are_drawn() -> None:
+    # No registry package carries public-domain US road lines (see data/geo/README.md): the map
+    # draws none, rather than roads from a source it cannot name.
+    root = parse(render_svg(HOUSTON, 25, []))
+    assert root.find(".//s:g[@class='roads']", NS) is None
+
+
+def test_the_places_file_is_small_and_loads_quickly() -> None:
+    from directory.townlabels import load_places
+
+    assert PLACES_PATH.stat().st_size < 1_000_000
+    load_places.cache_clear()
+    start = time.perf_counter()
+    places = load_places()
+    assert time.perf_counter() - start < 1.0
+    assert 15_000 < len(places.names) < 20_000
+    assert list(places.population) == sorted(places.population, reverse=True)
