@@ -277,8 +277,8 @@ class Linker:
 
         ``alone``: the record is the only one of its file at its street address. Then a listed
         place that is the only one at that address and shares its phone is the same place renamed
-        (a new operator, a program renamed): with one listing on each side and one phone, there is
-        no second program for it to be."""
+        (a new operator, a program renamed): with one listing on each side and one phone that no
+        other listing has, there is no second program for it to be."""
         best: tuple[Any, Verdict] | None = None
         closest: tuple[Site, Verdict] | None = None
         at_address: list[tuple[Any, Site]] = []
@@ -294,7 +294,11 @@ class Linker:
             return best
         if alone and len(at_address) == 1:
             handle, other = at_address[0]
-            if other.kind == site.kind and set(site.phones) & set(other.phones):
+            # A phone only these two share: an organisation's central line joins nothing.
+            own = [
+                ph for ph in set(site.phones) & set(other.phones) if len(self._by_phone[ph]) == 1
+            ]
+            if other.kind == site.kind and own:
                 return handle, Verdict(
                     True, "the only listing at this address, with the same phone (renamed)"
                 )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from directory.db import db
 from directory.listing import Listing, make_listing
-from directory.models import Provider
+from directory.models import Provider, directory_date
 from directory.search.params import SearchQuery, parse_query
 from directory.search.service import find_providers
 from directory.search.snapshot import snapshot
@@ -242,7 +242,9 @@ def test_the_snapshot_holds_every_active_listing_as_made_from_its_provider(natio
         len(pks) // 2,
         len(pks) - 1,
     ):  # the same fields as made straight from the provider
-        assert snap.listings[row] == make_listing(db.session.get(Provider, pks[row]), tax)
+        assert snap.listings[row] == make_listing(
+            db.session.get(Provider, pks[row]), tax, directory=directory_date()
+        )
 
 
 def test_a_missing_index_degrades_text_search_instead_of_failing(tmp_path) -> None:  # type: ignore[no-untyped-def]
