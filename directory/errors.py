@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
@@ -78,6 +79,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DirectoryError)
     def directory_error(error: DirectoryError):  # type: ignore[no-untyped-def]
         return _render(error)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e: CSRFError) -> Response:
+        # Flask-WTF's own messages are English only: say it in the page's language.
+        return _render(
+            DirectoryError(_("This form has expired. Please reload the page and try again."), 400)
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
