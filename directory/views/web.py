@@ -132,8 +132,8 @@ def search():  # type: ignore[no-untyped-def]
 
 @bp.get("/search/map.svg")
 def search_map():  # type: ignore[no-untyped-def]
-    """The page of results as a map: the search circle and numbered markers (an image, no
-    script)."""
+    """The page of results as a map: the search circle, town names and numbered markers (an
+    image, no script); a listing placed only by its ZIP or town gets a hollow marker."""
     query = parse_query(request.args, current_app.extensions["taxonomy"], current_app.config)
     results = find_providers(query)
     place = results.location
@@ -141,7 +141,12 @@ def search_map():  # type: ignore[no-untyped-def]
         abort(404)
     first = (results.query.page - 1) * results.query.per_page + 1
     points = [
-        (str(first + i), h.listing.latitude, h.listing.longitude)
+        (
+            str(first + i),
+            h.listing.latitude,
+            h.listing.longitude,
+            h.listing.geo_precision != "exact",
+        )
         for i, h in enumerate(results.hits)
     ]
     near = place.precision != "state"
@@ -241,4 +246,5 @@ def guide(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/about")
 def about():  # type: ignore[no-untyped-def]
-    return render_template("about.html")
+    reviewed = max((g.reviewed for g in _guides() if g.reviewed), default=None)
+    return render_template("about.html", guides_reviewed=reviewed)
