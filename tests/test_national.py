@@ -68,7 +68,6 @@ def test_names_from_every_national_file_are_found_near_their_zip(
     "name, near",
     [
         ("Canon Human Services", "Los Angeles, CA"),  # now listed as Brown Scapular Program
-        ("Health and Recovery Center", "33136"),  # merged into Jackson Memorial Hospital
     ],
 )
 def test_a_former_name_still_finds_the_place(national: Flask, name: str, near: str) -> None:

@@ -86,8 +86,15 @@ def test_provider_page_groups_services_and_redirects_to_its_canonical_url(
     from directory.models import Provider
 
     with national_app.app_context():
-        p = db.session.scalar(
-            select(Provider).where(Provider.name == "Northwest Alabama Treatment Center")
+        from directory.models import ProviderSource
+
+        p = db.session.scalar(  # the opioid program of the 2017 directory (newer lists moved it)
+            select(Provider)
+            .join(ProviderSource)
+            .where(
+                Provider.name == "Northwest Alabama Treatment Center",
+                ProviderSource.source == "nssats-2017-directory-otp",
+            )
         )
         path_id, public_id = p.path_id, p.public_id
     assert (
