@@ -90,10 +90,12 @@ class Site:
     key: str = field(init=False, default="")
     key2: str = field(init=False, default="")
     alias: str = field(init=False, default="")  # a name2 that is another name: 'DBA Oxbow Center'
+    full: str = field(init=False, default="")  # name and name2 folded, a 'DBA …' name2 included
     number: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         key2 = fold_name(self.name2)
+        object.__setattr__(self, "full", fold_name(self.name) + " " + key2)
         head, _, rest = key2.partition(" ")
         if head in _OTHER_NAME and rest:  # not a program of its own: the same place's other name
             object.__setattr__(self, "alias", rest)
@@ -173,7 +175,7 @@ def compare(a: Site, b: Site) -> Verdict:
         and a.zip
         and a.zip == b.zip
         and not (a.number and b.number)
-        and (a.key, fold_name(a.name2)) == (b.key, fold_name(b.name2))
+        and a.full == b.full
     ):
         # Without two street numbers or two exact points to compare (a highway, a PO box, a street
         # left out, a row placed by its ZIP), the same full name in one ZIP is one place.

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .files import csv_rows, is_workbook, xlsx_rows
-from .record import RawRow
+from .record import RawRow, locator_fields
 
 NAME = "samhsa-directory"
 SERVICE_DETAIL = "full"
@@ -67,22 +67,12 @@ def parse(path: Path, options: dict[str, Any]) -> Iterator[RawRow]:
             yield RawRow(line, {}, SKIP_BLANK)
             continue
         kind = KIND_CODES.get((row.get("directory_type") or "").strip().lower())
-        yield RawRow(
-            line,
-            {
-                "record_id": row.get("facility_id", ""),
-                "name": row.get("name1"),
-                "name2": row.get("name2"),
-                "street": row.get("street1"),
-                "street2": row.get("street2"),
-                "city": row.get("city"),
-                "state": row.get("state"),
-                "zip": row.get("zip"),
-                "phones": [row.get("phone")] + intake_lines(row),
-                "codes": codes + ([kind] if kind else []) + list(options.get("add_codes", [])),
-                "source_date": options.get("source_date", ""),
-            },
+        # The locator's column names: its reader serves, with the directory's own id and phones.
+        fields = locator_fields(row, codes + ([kind] if kind else []), options)
+        fields.update(
+            record_id=row.get("facility_id", ""), phones=[row.get("phone")] + intake_lines(row)
         )
+        yield RawRow(line, fields)
 
 
 def directory_codes(cell: str) -> list[str]:
