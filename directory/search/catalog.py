@@ -16,7 +16,6 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from ..geo import EARTH_RADIUS_MILES, miles_between
-from ..listing import dropped_from
 from ..taxonomy import Taxonomy
 
 BITS_FROM = 20_000  # from this many rows on, option counts are made from packed bits
@@ -73,10 +72,12 @@ class Catalog:
         return idx[self.pks[idx] == pks] if len(self.pks) else np.empty(0, dtype=np.int64)
 
 
-def build_catalog(rows: Sequence[Any], tax: Taxonomy, directory: str = "") -> Catalog:
+def build_catalog(
+    rows: Sequence[Any], tax: Taxonomy, dropped: Sequence[bool] | None = None
+) -> Catalog:
     """From provider rows (``id``, ``latitude``, ``longitude``, ``state``, ``codes``, ``name``,
-    ``name2``, ``aliases``, ``kind``, ``last_listed``), ordered by id; ``directory``: the date of
-    the newest national directory (see ``listing.dropped_from``)."""
+    ``name2``, ``aliases``), ordered by id; ``dropped``: which rows the newest national directory
+    no longer lists (their listings say so)."""
     options = tax.options
     code_columns: dict[str, list[int]] = {}
     for j, o in enumerate(options):
@@ -114,5 +115,5 @@ def build_catalog(rows: Sequence[Any], tax: Taxonomy, directory: str = "") -> Ca
         name_rank=name_rank,
         tree=cKDTree(unit_vectors(lat, lon) if n else np.zeros((0, 3))),
         words=words,
-        dropped=np.array([bool(dropped_from(r, directory)) for r in rows], dtype=bool),
+        dropped=np.array(dropped if dropped is not None else [False] * n, dtype=bool),
     )

@@ -94,8 +94,8 @@ def build_snapshot(tax: Taxonomy, index: TextIndex, synonyms: Synonyms) -> Snaps
         ).all()
     )
     directory = directory_date()
-    catalog = build_catalog(rows, tax, directory)
     listings = tuple(make_listing(r, tax, as_of.get(r.id) or "", directory) for r in rows)
+    catalog = build_catalog(rows, tax, [bool(x.dropped_from) for x in listings])
     fields = grouped_fields(
         [r.codes for r in rows], [(r.city, r.county, r.state, r.zip) for r in rows], tax
     )
