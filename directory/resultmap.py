@@ -424,15 +424,16 @@ def _markers(placed: list[Placed]) -> str:
     )
 
 
-def _legend_text(view: View) -> str:
-    """Return the legend's words: the short form where the full one would fill a small map."""
-    return LEGEND_APPROXIMATE if view.width >= 480 else LEGEND_APPROXIMATE_SHORT
+def _legend_text(view: View, words: tuple[str, str]) -> str:
+    """Return the legend's words (full, short): the short form where the full one would fill a
+    small map."""
+    return words[0] if view.width >= 480 else words[1]
 
 
-def _legend_box(view: View, placed: list[Placed]) -> Box:
+def _legend_box(view: View, placed: list[Placed], words: tuple[str, str]) -> Box:
     """Return where the legend goes: of top left, top right and bottom right, the corner that
     covers the fewest markers (the first of equals)."""
-    width = min(30 + len(_legend_text(view)) * townlabels.CHAR_EM * 11, view.width - 8.0)
+    width = min(30 + len(_legend_text(view, words)) * townlabels.CHAR_EM * 11, view.width - 8.0)
     right, bottom = view.width - 4.0, view.height - 4.0
     r = MARKER_R + 2
     boxes = [
@@ -448,7 +449,7 @@ def _legend_box(view: View, placed: list[Placed]) -> Box:
     return min(boxes, key=covered)
 
 
-def _legend(view: View, box: Box) -> str:
+def _legend(view: View, box: Box, words: tuple[str, str]) -> str:
     """Draw the legend line for approximate markers: a hollow sample marker and its meaning."""
     left, top, right, bottom = box
     colour = COLOURS["marker"]
@@ -459,7 +460,7 @@ def _legend(view: View, box: Box) -> str:
         f'<circle cx="{left + 12:.1f}" cy="{cy:.1f}" r="7" fill="#fff" stroke="{colour}" '
         f'stroke-width="2" stroke-dasharray="3 1.8"/>'
         f'<text x="{left + 25:.1f}" y="{cy + 4:.1f}" font-size="11" fill="{COLOURS["ink"]}">'
-        f"{escape(_legend_text(view))}</text></g>"
+        f"{escape(_legend_text(view, words))}</text></g>"
     )
 
 
@@ -557,12 +558,14 @@ def render_svg(
     width: int = 640,
     height: int = 400,
     outlines: Outlines | None = None,
+    legend_words: tuple[str, str] = (LEGEND_APPROXIMATE, LEGEND_APPROXIMATE_SHORT),
 ) -> str:
     """Return an SVG map of the search circle (or the points' area), towns and result markers.
 
     ``center`` is (latitude, longitude); ``points`` are (label, latitude, longitude) or (label,
     latitude, longitude, approximate). Points outside the view are left out. Raises ValueError
-    for coordinates or sizes that cannot be drawn.
+    for coordinates or sizes that cannot be drawn. ``legend_words``: the legend for hollow
+    markers, full and short, in the page's language.
     """
     markers = [Marker(*p) for p in points]
     _check(center, radius_miles, markers, width, height)
@@ -572,7 +575,11 @@ def render_svg(
     noun = "result" if len(markers) == 1 else "results"
     title = f"Map of {len(markers)} search {noun}" + (f" within {radius:g} miles" if circle else "")
     placed = _place_markers(view, markers)
-    legend = _legend_box(view, placed) if any(p.marker.approximate for p in placed) else None
+    legend = (
+        _legend_box(view, placed, legend_words)
+        if any(p.marker.approximate for p in placed)
+        else None
+    )
     r = MARKER_R + 1
     obstacles = [(p.mx - r, p.my - r, p.mx + r, p.my + r) for p in placed]
     obstacles += [(p.x - 3, p.y - 3, p.x + 3, p.y + 3) for p in placed]  # the true spots
@@ -591,7 +598,7 @@ def render_svg(
     parts += [
         _towns(view, (*circle, radius) if circle is not None else None, obstacles),
         _scale_bar(view),
-        _legend(view, legend) if legend else "",
+        _legend(view, legend, legend_words) if legend else "",
         _markers(placed),
         "</svg>",
     ]

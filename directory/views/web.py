@@ -158,6 +158,10 @@ def search_map():  # type: ignore[no-untyped-def]
         points,
         width=width,
         height=height,
+        legend_words=(
+            gettext("approximate location (ZIP or town area)"),
+            gettext("approximate location"),
+        ),
     )
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=300"
