@@ -37,14 +37,24 @@ def test_every_message_has_a_spanish_translation() -> None:
 
 
 class _Text(HTMLParser):
-    """The text a reader sees, piece by piece (scripts and styles left out)."""
+    """The text a reader sees, piece by piece (scripts and styles left out), without the names of
+    listings (links to their pages): names are data, in the language their publisher gave them."""
 
     def __init__(self) -> None:
         super().__init__()
         self.pieces: list[str] = []
+        self.in_name = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a" and "/providers/" in (dict(attrs).get("href") or ""):
+            self.in_name = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self.in_name = False
 
     def handle_data(self, data: str) -> None:
-        if data.strip():
+        if data.strip() and not self.in_name:
             self.pieces.append(" ".join(data.split()))
 
 
