@@ -18,12 +18,29 @@ from flask import Flask, current_app
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from rapidfuzz import fuzz, process
+from scipy.spatial import cKDTree
 
+from .geo import miles_between
 from .normalize import STATES, state_code, text
 
 MAIN_CITY_ZIPS = 5  # a bare city name is read as a place only for cities with this many ZIP codes
 MAIN_CITY_RATIO = 5  # ... and this many times more than any other city of that name
 SIMILAR_NAME = 85  # rapidfuzz ratio for a place name that may be a misspelling
+TOWN_ZIP_KM = 25  # a town with no ZIP centre this close is not placed in a state
+KM_PER_MILE = 1.609344
+EARTH_KM = 6371.0  # a chord on the unit sphere, times this, is (nearly) the distance in km
+
+# Words of place names written either way ("Sault Ste. Marie" is "Sault Sainte Marie").
+PLACE_ABBREVIATIONS = {
+    "st": ("saint", "sainte"),
+    "ste": ("sainte",),
+    "ft": ("fort",),
+    "mt": ("mount",),
+    "saint": ("st",),
+    "sainte": ("ste", "st"),
+    "fort": ("ft",),
+    "mount": ("mt",),
+}
 
 _COORDS = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 _ZIP = re.compile(r"(?:^|\D)(\d{5})(?:-\d{4})?\s*$")
@@ -88,19 +105,45 @@ class Gazetteer:
         self.city_size = {key: len(pts) for key, pts in city_points.items()}
         zips = list(self.zips.values())
         self._zip_places = zips
-        self._zip_points = np.radians([[z.latitude, z.longitude] for z in zips])
+        # ZIP centres as points on the unit sphere in a k-d tree: the nearest ZIP by chord is the
+        # nearest by great circle, found in microseconds rather than by scanning 41,000 ZIPs.
+        self._zip_tree = cKDTree(_unit([z.latitude for z in zips], [z.longitude for z in zips]))
+        self._add_towns()
+
+    def _add_towns(self) -> None:
+        """Towns the ZIP list files under a neighbour's name (Doral, FL is 'Miami' there), from
+        the bundled GeoNames places: each goes in the state most of its three nearest ZIPs are
+        in, when one is within ``TOWN_ZIP_KM``. A name the ZIP list has in that state wins."""
+        from .townlabels import load_places
+
+        towns = load_places()
+        distance, nearest = self._zip_tree.query(_unit(towns.lat, towns.lon), k=3)
+        for i, name in enumerate(towns.names):
+            key_name = " ".join(name.replace(".", " ").split()).lower()
+            if "," in name or distance[i][0] * EARTH_KM > TOWN_ZIP_KM:
+                continue
+            states = [self._zip_places[j].state for j in nearest[i]]
+            st = max(set(states), key=states.count)
+            lat, lon = round(float(towns.lat[i]), 5), round(float(towns.lon[i]), 5)
+            known = [
+                self.cities[(spelled, s)]
+                for spelled in _spellings(key_name)
+                for s in self.city_states.get(spelled, [])
+            ]
+            if any(p.state == st for p in known) or any(
+                miles_between(lat, lon, p.latitude, p.longitude) * KM_PER_MILE < TOWN_ZIP_KM
+                for p in known
+            ):  # known already, perhaps spelled out or across a state line (Rock Island, IL)
+                continue
+            self.cities[(key_name, st)] = Place(f"{name}, {st}", lat, lon, "city", st)
+            self.city_states[key_name].append(st)
+            self.city_size[(key_name, st)] = 1
 
     def nearest(self, lat: float, lon: float) -> Place:
         """The place (city, state and ZIP) whose ZIP centre is nearest a point, keeping the
         point."""
-        p = np.radians([lat, lon])
-        d = (
-            np.sin((self._zip_points[:, 0] - p[0]) / 2) ** 2
-            + np.cos(p[0])
-            * np.cos(self._zip_points[:, 0])
-            * np.sin((self._zip_points[:, 1] - p[1]) / 2) ** 2
-        )
-        z = self._zip_places[int(np.argmin(d))]
+        _, i = self._zip_tree.query(_unit([lat], [lon])[0])
+        z = self._zip_places[int(i)]
         return Place(z.name, lat, lon, "point", z.state)
 
     def main_city(self, name: str) -> Place | None:
@@ -184,6 +227,24 @@ class Gazetteer:
 
     def city_place(self, city: str, state: str) -> Place | None:
         return self.cities.get((city.lower(), state))
+
+
+def _spellings(name: str) -> list[str]:
+    """A lower-case place name and its spellings with one abbreviation written either way."""
+    words = name.split()
+    out = [name]
+    for i, w in enumerate(words):
+        out += [" ".join([*words[:i], o, *words[i + 1 :]]) for o in PLACE_ABBREVIATIONS.get(w, ())]
+    return out
+
+
+def _unit(lat: Any, lon: Any) -> np.ndarray:
+    """Points (degrees) as unit vectors, one row each."""
+    la, lo = (
+        np.radians(np.asarray(lat, dtype=np.float64)),
+        np.radians(np.asarray(lon, dtype=np.float64)),
+    )
+    return np.column_stack((np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)))
 
 
 def _mean(points: list[tuple[float, float]]) -> tuple[float, float]:

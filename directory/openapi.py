@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .search.needs import UNDERSTOOD_SCHEMA
+from .search.params import search_parameters
 from .taxonomy import Taxonomy
 
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -27,85 +29,16 @@ LANG_PARAMETER = {
 
 
 def _search_parameters(tax: Taxonomy, config: dict[str, Any]) -> list[dict[str, Any]]:
-    params: list[dict[str, Any]] = [
-        {
-            "name": "q",
-            "in": "query",
-            "description": "Words to search for in names and services "
-            "(synonyms and small typos understood).",
-            "schema": {"type": "string", "maxLength": config["MAX_QUERY_LENGTH"]},
-        },
-        {
-            "name": "near",
-            "in": "query",
-            "description": "A ZIP code, 'City, ST', a state, or 'lat,lon'.",
-            "schema": {"type": "string", "maxLength": 200},
-        },
-        {
-            "name": "lat",
-            "in": "query",
-            "description": "Latitude (with lon).",
-            "schema": {"type": "number", "minimum": -90, "maximum": 90},
-        },
-        {
-            "name": "lon",
-            "in": "query",
-            "description": "Longitude (with lat).",
-            "schema": {"type": "number", "minimum": -180, "maximum": 180},
-        },
-        {
-            "name": "radius",
-            "in": "query",
-            "description": "Miles around the place.",
-            "schema": {
-                "type": "number",
-                "minimum": 1,
-                "maximum": config["MAX_RADIUS"],
-                "default": config["DEFAULT_RADIUS"],
-            },
-        },
-    ]
-    for g in tax.groups:
-        params.append(
-            {
-                "name": g.key,
-                "in": "query",
-                "style": "form",
-                "explode": True,
-                "description": f"{g.label}: any of these (OR); different groups combine with AND.",
-                "schema": {
-                    "type": "array",
-                    "items": {"type": "string", "enum": [o.key for o in g.options]},
-                },
-            }
-        )
-    params += [
-        {
-            "name": "unlisted",
-            "in": "query",
-            "schema": {"type": "string", "enum": ["0", "1"]},
-            "description": "1: only the places (in the same area and text query) that list no "
-            "type of care, filters set aside: what `services_unknown` counts.",
-        },
-        {
-            "name": "sort",
-            "in": "query",
-            "schema": {"type": "string", "enum": ["distance", "relevance", "name"]},
-            "description": "Default: distance when a place is given, else relevance.",
-        },
-        {
-            "name": "page",
-            "in": "query",
-            "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1},
-        },
-        {
-            "name": "per_page",
-            "in": "query",
-            "description": f"Results per page (more than {config['MAX_PER_PAGE']} is capped).",
-            "schema": {"type": "integer", "minimum": 1, "default": config["PER_PAGE"]},
-        },
-    ]
-    return params
+    """The search parameters as ``parse_query`` reads them (``search_parameters``)."""
+    out = []
+    for p in search_parameters(tax, config).values():
+        param: dict[str, Any] = {"name": p.name, "in": "query"}
+        if p.repeated:
+            param |= {"style": "form", "explode": True}
+        if p.help:
+            param["description"] = p.help
+        out.append(param | {"schema": p.schema})
+    return out
 
 
 def _schemas(tax: Taxonomy) -> dict[str, Any]:
@@ -291,12 +224,27 @@ def _schemas(tax: Taxonomy) -> dict[str, Any]:
                     "description": "Places in the same area and text query that list no type of "
                     "care and so are not in these results; `unlisted=1` shows them.",
                 },
+                "understood": {"oneOf": [UNDERSTOOD_SCHEMA, {"type": "null"}]},
                 "suggestions": {
                     "type": "object",
+                    "description": "When nothing matches (or a need finds nothing here): "
+                    "searches that would find something, with their totals.",
                     "properties": {
                         "radius": {"type": ["object", "null"]},
                         "drop_filters": {"type": "array"},
                         "spelling": NULLABLE_STR,
+                        "finds_nothing": {
+                            "type": "array",
+                            "description": "Chosen options that find nothing here on their own.",
+                            "items": {
+                                "type": "object",
+                                "required": ["group", "option"],
+                                "properties": {
+                                    "group": {"type": "string"},
+                                    "option": {"type": "string"},
+                                },
+                            },
+                        },
                     },
                 },
             },

@@ -25,7 +25,9 @@ __all__ = [
     "provider_urls",
     "results_json",
     "service_sources",
+    "source_title",
     "tag_groups",
+    "words_in_force",
 ]
 
 
@@ -150,15 +152,29 @@ def results_json(res: SearchResults, tax: Taxonomy) -> dict[str, Any]:
         "did_you_mean": res.did_you_mean,
         "notices": res.notices,
         "services_unknown": res.services_unknown,
+        "understood": res.understood.as_dict() if res.understood is not None else None,
     }
-    if res.total == 0:
+    if res.total == 0 or res.suggestions.finds_nothing:
         s = res.suggestions
         out["suggestions"] = {
             "radius": {"miles": s.radius[0], "total": s.radius[1]} if s.radius else None,
             "drop_filters": [{"group": g, "option": o, "total": n} for g, o, n in s.drop],
             "spelling": s.spelling,
+            "finds_nothing": [{"group": g, "option": o} for g, o in s.finds_nothing],
         }
     return out
+
+
+def words_in_force(res: SearchResults, search_url: str) -> list[tuple[str, str]]:
+    """Each substance the words named as (its words, address of the search without them): a chip
+    like a filter's."""
+    u = res.understood
+    if u is None:
+        return []
+    return [
+        (words, f"{search_url}?{res.query.url_query(q=u.kept_without(words), page=1)}")
+        for words in dict.fromkeys(w for _, w in u.substances)
+    ]
 
 
 def provider_detail_json(p: Provider, tax: Taxonomy, labels: dict[str, str]) -> dict[str, Any]:
@@ -191,8 +207,14 @@ def service_sources(
             for o in opts:
                 names = out.setdefault((g, o.key), [])
                 for r in records:
-                    label, year = gettext(labels.get(r.source, r.source)), r.source_date[:4]
-                    name = f"{label} ({year})" if year and year not in label else label
+                    name = source_title(r.source, r.source_date, labels)
                     if name not in names:
                         names.append(name)
     return out
+
+
+def source_title(source: str, as_of: str, labels: dict[str, str]) -> str:
+    """A source as pages name it, in the page's language, with its year: 'SAMHSA … (2025)' (the
+    year once, when the label has it already)."""
+    label, year = gettext(labels.get(source, source)), (as_of or "")[:4]
+    return f"{label} ({year})" if year and year not in label else label

@@ -17,6 +17,10 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "Installing Debian's Chromium for the browser tests…"
   apt_install chromium fonts-dejavu-core
 fi
+if ! command -v pdftotext >/dev/null 2>&1; then
+  echo "Installing Debian's poppler-utils (pdftotext) for the call list's print test…"
+  apt_install poppler-utils
+fi
 if ! command -v wrk >/dev/null 2>&1; then
   apt_install wrk || echo "wrk not installed (only the load-test script needs it)"
 fi

@@ -47,6 +47,9 @@ def test_search_response_carries_everything_a_client_needs(client: Any) -> None:
         "age",
         "language",
         "program",
+        "support",
+        "accreditation",
+        "operator",
     }
     one = client.get(f"/api/v1/providers/{first['id']}").get_json()
     assert one["name"] == first["name"] and "distance_miles" not in one

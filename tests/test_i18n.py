@@ -38,19 +38,24 @@ def test_every_message_has_a_spanish_translation() -> None:
 
 class _Text(HTMLParser):
     """The text a reader sees, piece by piece (scripts and styles left out), without the names of
-    listings (links to their pages): names are data, in the language their publisher gave them."""
+    listings (links to their pages, and text marked ``translate="no"``): names are data, in the
+    language their publisher gave them."""
 
     def __init__(self) -> None:
         super().__init__()
         self.pieces: list[str] = []
         self.in_name = False
+        self.name_tag = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a" and "/providers/" in (dict(attrs).get("href") or ""):
-            self.in_name = True
+        a = dict(attrs)
+        if not self.in_name and (
+            (tag == "a" and "/providers/" in (a.get("href") or "")) or a.get("translate") == "no"
+        ):
+            self.in_name, self.name_tag = True, tag
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "a":
+        if self.in_name and tag == self.name_tag:
             self.in_name = False
 
     def handle_data(self, data: str) -> None:

@@ -20,6 +20,9 @@ def test_groups_and_core_options_exist() -> None:
         "age",
         "language",
         "program",
+        "support",
+        "accreditation",
+        "operator",
     ]
     assert [o.key for o in TAX.group("type").options] == [
         "inpatient",

@@ -18,6 +18,76 @@ SORTS = ("distance", "relevance", "name")
 
 
 @dataclass(frozen=True)
+class Param:
+    """One search parameter: its JSON schema (bounds, choices) and what it means. ``parse_query``
+    reads parameters by these declarations and ``openapi.py`` documents them from the same ones."""
+
+    name: str
+    schema: dict[str, Any]
+    help: str = ""
+    repeated: bool = False  # may be given several times (a filter group)
+
+
+def search_parameters(tax: Taxonomy, config: Mapping[str, Any]) -> dict[str, Param]:
+    """Every search parameter, by name, as the pages and ``/api/v1/providers`` read it."""
+    params = [
+        Param(
+            "q",
+            {"type": "string", "maxLength": config["MAX_QUERY_LENGTH"]},
+            "Words, in English or Spanish. A place in them is read as `near` when none is given; "
+            'needs ("takes medicaid", "que hablen español") become the filters of the same '
+            "name; substances mean places that treat substance use; other words search names and "
+            "services (synonyms and small typos understood). `understood` in the answer says how "
+            "they were read.",
+        ),
+        Param(
+            "near",
+            {"type": "string", "maxLength": 200},
+            "A ZIP code, 'City, ST', a state, or 'lat,lon'.",
+        ),
+        Param("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Latitude (with lon)."),
+        Param("lon", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude (with lat)."),
+        Param(
+            "radius",
+            {
+                "type": "number",
+                "minimum": 1,
+                "maximum": config["MAX_RADIUS"],
+                "default": config["DEFAULT_RADIUS"],
+            },
+            "Miles around the place.",
+        ),
+        *(
+            Param(
+                g.key,
+                {"type": "array", "items": {"type": "string", "enum": [o.key for o in g.options]}},
+                f"{g.label}: any of these (OR); different groups combine with AND.",
+                repeated=True,
+            )
+            for g in tax.groups
+        ),
+        Param(
+            "unlisted",
+            {"type": "string", "enum": ["0", "1"]},
+            "1: only the places (in the same area and text query) that list no type of care, "
+            "filters set aside: what `services_unknown` counts.",
+        ),
+        Param(
+            "sort",
+            {"type": "string", "enum": list(SORTS)},
+            "Default: distance when a place is given, else relevance.",
+        ),
+        Param("page", {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1}),
+        Param(
+            "per_page",
+            {"type": "integer", "minimum": 1, "default": config["PER_PAGE"]},
+            f"Results per page (more than {config['MAX_PER_PAGE']} is capped).",
+        ),
+    ]
+    return {p.name: p for p in params}
+
+
+@dataclass(frozen=True)
 class SearchQuery:
     q: str = ""
     near: str = ""
@@ -130,16 +200,22 @@ def parse_query(
     """Parse request arguments (a MultiDict or a plain dict) into a SearchQuery, or raise a 400.
     ``names``: other names for ``q`` and ``near`` (HSDS calls them ``search`` and ``postcode``)."""
     names = names or {}
-    q = text_param(args, names.get("q", "q"), config["MAX_QUERY_LENGTH"])
-    near = text_param(args, names.get("near", "near"), 200)
-    lat = number_param(args, "lat", float, -90, 90)
-    lon = number_param(args, "lon", float, -180, 180)
+    decl = search_parameters(tax, config)
+
+    def bounded(name: str, kind: type, high: float | None = None) -> Any:
+        schema = decl[name].schema
+        return number_param(args, name, kind, schema["minimum"], high or schema["maximum"])
+
+    q = text_param(args, names.get("q", "q"), decl["q"].schema["maxLength"])
+    near = text_param(args, names.get("near", "near"), decl["near"].schema["maxLength"])
+    lat = bounded("lat", float)
+    lon = bounded("lon", float)
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"
         raise DirectoryError(
             _("'%(name)s' is needed too: give both 'lat' and 'lon'.", name=missing), 400, missing
         )
-    radius = number_param(args, "radius", float, 1, config["MAX_RADIUS"])
+    radius = bounded("radius", float)
     filters: dict[str, tuple[str, ...]] = {}
     for group in tax.groups:
         chosen = _getlist(args, group.key)
@@ -159,17 +235,17 @@ def parse_query(
         if chosen:
             filters[group.key] = tuple(dict.fromkeys(chosen))
     sort = str(args.get("sort") or "").strip() or None
-    if sort is not None and sort not in SORTS:
+    if sort is not None and sort not in decl["sort"].schema["enum"]:
         raise DirectoryError(
             _("'%(name)s' must be one of: %(choices)s.", name="sort", choices=", ".join(SORTS)),
             400,
             "sort",
         )
     unlisted = flag_param(args, "unlisted")
-    page = number_param(args, "page", int, 1, 10_000) or 1
+    page = bounded("page", int) or 1
+    # Any size is accepted and capped, as documented.
     per_page = min(
-        number_param(args, "per_page", int, 1, 1_000_000) or config["PER_PAGE"],
-        config["MAX_PER_PAGE"],
+        bounded("per_page", int, 1_000_000) or config["PER_PAGE"], config["MAX_PER_PAGE"]
     )
     return SearchQuery(
         q=q,

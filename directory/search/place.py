@@ -11,7 +11,7 @@ from ..geocode import Place, gazetteer, resolver
 from ..normalize import state_code
 from .params import SearchQuery
 from .snapshot import Snapshot, snapshot
-from .understand import Reading, read_place
+from .understand import Reading, place_spellings, read_place
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,11 @@ def locate(q: SearchQuery) -> Located:
         return Located(gazetteer().nearest(q.lat, q.lon))
     if not q.near:
         return Located(None)
-    places = resolver().resolve(q.near)
+    places: list[Place] = []
+    for spelled in place_spellings(q.near):  # "Sault Ste. Marie, MI" is Sault Sainte Marie
+        places = resolver().resolve(spelled)
+        if places:
+            break
     if len(places) == 1:
         return Located(places[0])
     if places:

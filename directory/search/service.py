@@ -7,7 +7,7 @@ groups), counted for facets, sorted and paged. Nothing is read from the database
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from flask import current_app
@@ -20,13 +20,21 @@ from ..models import Provider
 from ..taxonomy import Taxonomy
 from .catalog import Catalog
 from .matching import TextMatch
+from .needs import Understood, substance_rows
 from .params import SearchQuery
 from .place import locate, understand
 from .snapshot import Snapshot, snapshot
-from .suggest import WIDER_RADII, Suggestions, wider_radius, without_filters, without_words
+from .suggest import (
+    WIDER_RADII,
+    Suggestions,
+    finding_nothing,
+    wider_radius,
+    without_filters,
+    without_words,
+)
 from .text import words_of
 from .textindex import IndexUnavailable
-from .understand import Reading
+from .understand import Reading, name_rows, read_needs, read_words_of
 
 
 @dataclass
@@ -49,6 +57,7 @@ class SearchResults:
     location_error: str = ""  # why there is no place
     location_note: str = ""  # which of several places was chosen
     read_as: Reading | None = None  # the words were read as words plus a place
+    understood: Understood | None = None  # what the words say: needs, substances, name words
     did_you_mean: str | None = None
     dropped: tuple[str, ...] = ()  # words no listing holds, left out of the search
     # words no listing in this place holds: the search is without
@@ -75,18 +84,19 @@ def resolve_location(q: SearchQuery) -> tuple[Place | None, list[Place], str]:
 
 
 def _text_match(q: SearchQuery, snap: Snapshot, notices: list[str]) -> TextMatch | None:
-    """The rows matching the query's text (None: no text to match); names only, and a notice, while
-    the text index is unavailable."""
-    if not q.q:
+    """The rows matching the query's name words (None: no text to match); names only, and a notice,
+    while the text index is unavailable."""
+    text = read_words_of(q, snap, current_language()).name_text if q.q else ""
+    if not text:
         return None
     try:
-        return snap.text.match(q.q, current_language())
+        return snap.text.match(text, current_language())
     except IndexUnavailable as e:  # a missing or corrupt index must not take searching down with it
         current_app.logger.error("full-text index unavailable: %s", str(e)[:200])
         notice = _("Full-text search is being repaired: matching names only for now.")
         if notice not in notices:
             notices.append(notice)
-        return snap.text.by_name(q.q)
+        return snap.text.by_name(text)
 
 
 def _group_masks(q: SearchQuery, cat: Catalog, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -186,6 +196,11 @@ def _find(q: SearchQuery, snap: Snapshot, place: Place | None, notices: list[str
     if match is not None and match.rows is not None:
         text_mask = np.zeros(len(cat), dtype=bool)
         text_mask[match.rows] = True
+    if q.q and read_words_of(q, snap, current_language()).treats_substance_use:
+        treats = snap.lazily(
+            "substance", lambda s: substance_rows(s.text.fields["codes"], len(s.catalog))
+        )
+        text_mask = treats if text_mask is None else text_mask & treats
     rows, dist = _candidates(q, cat, place, q.radius, text_mask)
     masks = _group_masks(q, cat, rows)
     if q.unlisted:  # only the places that list no type of care: what the filters could not see
@@ -209,10 +224,18 @@ def find_providers(q: SearchQuery) -> SearchResults:
     """Answer one search: text, place and filters together, with facets and suggestions."""
     snap = snapshot()
     q, reading = understand(q)
+    q, understood = read_needs(q, snap, current_language())
+    if reading is not None:
+        understood = replace(understood, place=reading.place)
     located = locate(q)
     place = located.place
     res = SearchResults(
-        query=q, sort=_sort(q, place), location=place, choices=located.choices, read_as=reading
+        query=q,
+        sort=_sort(q, place),
+        location=place,
+        choices=located.choices,
+        read_as=reading,
+        understood=understood,
     )
     if place is None and located.message:
         res.location_error = located.message
@@ -227,8 +250,8 @@ def find_providers(q: SearchQuery) -> SearchResults:
         )
     found = _find(q, snap, place, res.notices)
     cat, match = snap.catalog, found.match
-    res.did_you_mean = match.corrected if match is not None else None
-    res.dropped = match.dropped if match is not None else ()
+    res.did_you_mean = understood.corrected or (match.corrected if match is not None else None)
+    res.dropped = understood.ignored + (match.dropped if match is not None else ())
     res.facets = _facets(cat, found.candidates, found.masks)
     if not q.unlisted:
         res.services_unknown = int((~found.keep & ~_has_type(cat, found.candidates)).sum())
@@ -240,18 +263,71 @@ def find_providers(q: SearchQuery) -> SearchResults:
         if suggestions.without_words and not suggestions.words:
             # Nothing here mentions the words at all, but the place and filters find care: show
             # that, and say why, rather than end in nothing ("ketamine" near Denver, from its
-            # guide).
-            broader = find_providers(q.with_(q=""))
+            # guide). A substance still means places that treat substance use.
+            kept = understood.substance_text
+            broader = find_providers(q.with_(q=kept if kept != q.q else ""))
             broader.query = q
-            broader.dropped_here = tuple(words_of(q.q))
+            broader.dropped_here = understood.name_words or tuple(words_of(q.q))
             broader.read_as, broader.notices = res.read_as, res.notices + broader.notices
+            broader.understood = understood
             return broader
         res.suggestions = suggestions
-        return res
-    _page(res, snap, rows, dist, match)
+    if res.total == 0 and understood.needs and place is not None:
+        return _nearest_with_needs(res, snap, place)
     if res.total == 0:
-        res.suggestions = _suggest(q, snap, place, res.did_you_mean)
+        if not res.suggestions:
+            res.suggestions = _suggest(q, snap, place, res.did_you_mean)
+        return res
+    _page(res, snap, rows, dist, match, _named(snap, understood))
     return res
+
+
+def _named(snap: Snapshot, understood: Understood) -> np.ndarray | None:
+    """Rows the words name, when they may name a provider ("Lakeland Centers"): shown first."""
+    if understood.name_words or not (understood.needs or understood.substances):
+        try:
+            return name_rows(snap, understood.text)
+        except IndexUnavailable:  # names first is a nicety: the text match said what it could
+            return None
+    return None
+
+
+def _nearest_with_needs(res: SearchResults, snap: Snapshot, place: Place) -> SearchResults:
+    """Needs said in words that together find nothing here: the nearest places that meet them
+    all, farther away, saying which need finds nothing; else what to try, with counts."""
+    q = res.query
+    s = res.suggestions or _suggest(q, snap, place, res.did_you_mean)
+    tax = _taxonomy()
+    missing = [
+        _("No place within %(miles)s miles lists “%(need)s”.", miles=f"{q.radius:g}", need=label)
+        for g, o in s.finds_nothing
+        if (label := _option_label(tax, g, o))
+    ]
+    if s.radius is None or place.precision == "state":
+        res.suggestions = s
+        res.notices += missing
+        return res
+    wider = find_providers(q.with_(radius=s.radius[0]))
+    wider.notices = [
+        _(
+            "No place within %(miles)s miles has all of that, so these are the nearest places "
+            "that do, within %(wider)s miles.",
+            miles=f"{q.radius:g}",
+            wider=f"{s.radius[0]:g}",
+        ),
+        *missing,
+        *res.notices,
+        *wider.notices,
+    ]
+    wider.read_as, wider.understood = res.read_as, res.understood
+    wider.suggestions = s
+    return wider
+
+
+def _option_label(tax: Taxonomy, group: str, option: str) -> str:
+    g = tax.group(group)
+    o = g.option(option) if g is not None else None
+    return _(o.label) if o is not None else ""
 
 
 def _page(
@@ -260,8 +336,10 @@ def _page(
     rows: np.ndarray,
     dist: np.ndarray | None,
     match: TextMatch | None,
+    named: np.ndarray | None = None,
 ) -> None:
-    """Sort the rows and put the listings of the asked-for page in ``res.hits``."""
+    """Sort the rows and put the listings of the asked-for page in ``res.hits``; rows the words
+    name (``named``) come first unless a sort was asked for."""
     q, cat = res.query, snap.catalog
     if res.sort == "relevance" and match is not None and match.scores is not None:
         secondary = dist if dist is not None else cat.name_rank[rows].astype(np.float64)
@@ -274,6 +352,8 @@ def _page(
         keys = (cat.name_rank[rows], dist, cat.dropped[rows])
     else:
         keys = (cat.name_rank[rows], cat.dropped[rows])
+    if named is not None and len(named) and q.sort is None and res.sort != "relevance":
+        keys = (*keys, ~np.isin(rows, named))  # relevance already puts name matches first
     page = _page_order(keys, (q.page - 1) * q.per_page, q.per_page)
     page_dist = dist[page].tolist() if dist is not None else [None] * len(page)
     for row, d in zip(rows[page].tolist(), page_dist):
@@ -300,6 +380,7 @@ def _suggest(
         assert found.dist is not None
         s.radius = wider_radius(q, widest, found.dist[found.keep])
     s.drop = without_filters(q, count)
+    s.finds_nothing = finding_nothing(q, count)
     s.words, s.without_words = without_words(q, count)
     if not (s.radius or s.drop or s.words or s.without_words) and place is not None:
         # Nothing near matches any part of it: the same kind of care farther away, without the
@@ -329,8 +410,11 @@ def nearby(provider: Provider, limit: int = 5) -> list[Hit]:
 
 
 def warm_up() -> None:
-    """Build this process's snapshot and gazetteer before the first visitor needs them."""
+    """Build this process's snapshot, gazetteer and word lists before the first visitor needs
+    them."""
     from ..geocode import gazetteer
+    from .needs import common_words
 
     gazetteer()
     snapshot()
+    common_words()

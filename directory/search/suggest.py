@@ -29,6 +29,8 @@ class Suggestions:
     without_words: int = 0  # results of the same place and filters without any words
     # (miles, places there, filters kept): without the words, farther away, or of any kind at all
     broader: tuple[float, int, bool] | None = None
+    # (group, option) chosen that no place here has, whatever else is chosen
+    finds_nothing: list[tuple[str, str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
@@ -65,6 +67,19 @@ def without_filters(q: SearchQuery, count: Counter) -> list[tuple[str, str, int]
             if n:
                 out.append((group, option, n))
     return out
+
+
+def finding_nothing(q: SearchQuery, count: Counter) -> list[tuple[str, str]]:
+    """The chosen options that alone (with the words and place, without the other filters) find
+    nothing: the need to say finds nothing here."""
+    if sum(len(o) for o in q.filters.values()) < 2:
+        return []
+    return [
+        (group, option)
+        for group, options in q.filters.items()
+        for option in options
+        if not count(q.with_(filters={group: (option,)}))
+    ]
 
 
 def without_words(q: SearchQuery, count: Counter) -> tuple[list[tuple[str, str, int]], int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -23,6 +24,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from .. import calllist
 from ..db import db
 from ..guides import load_guides
 from ..i18n import came_from_outside, page_language, preferred_language, url_in
@@ -36,11 +38,14 @@ from ..present import (
     phone_text,
     provider_urls,
     service_sources,
+    source_title,
     tag_groups,
+    words_in_force,
 )
 from ..provenance import PRECISION_RANK, contributions, licences, newest_date, source_labels
+from ..quality import card_signs, signs_of, snapshot_vocabulary
 from ..resultmap import render_svg
-from ..search.params import number_param, parse_query
+from ..search.params import number_param, parse_query, text_param
 from ..search.service import find_providers, nearby
 from ..search.snapshot import snapshot
 from ..security import limiter
@@ -95,7 +100,20 @@ def helpers() -> dict[str, object]:
         "phone_text": phone_text,
         "address_line": address_line,
         "tag_groups": tag_groups,
+        "card_signs": card_signs,
+        "source_title": source_title,
         "filter_panel": lambda q, r: filter_panel(tax, q, r),
+    }
+
+
+@bp.app_context_processor
+def call_list() -> dict[str, object]:
+    """The call list the address carries (no script: ``list`` on a search, ``ids`` on the list
+    page), for the navigation's count and the cards' save links."""
+    name = "ids" if request.endpoint == "web.calllist" else "list"
+    return {
+        "saved_ids": calllist.parse_ids(request.args, name, strict=False),
+        "call_list_max": calllist.MAX_PLACES,
     }
 
 
@@ -121,12 +139,19 @@ def home():  # type: ignore[no-untyped-def]
 def search():  # type: ignore[no-untyped-def]
     tax = current_app.extensions["taxonomy"]
     query = parse_query(request.args, tax, current_app.config)
+    calllist.parse_ids(request.args, "list")  # the call list a search carries: a 400 if bad
     results = find_providers(query) if (query.q or query.has_location or query.filters) else None
     hits = results.hits if results else []
     cards = list(zip(hits, provider_urls([h.listing.path_id for h in hits])))
     in_force = filters_in_force(tax, results.query, url_for("web.search")) if results else []
+    words = words_in_force(results, url_for("web.search")) if results else []
     return render_template(
-        "search.html", query=query, results=results, cards=cards, in_force=in_force
+        "search.html",
+        query=query,
+        results=results,
+        cards=cards,
+        in_force=in_force,
+        words_in_force=words,
     )
 
 
@@ -205,6 +230,7 @@ def _provenance(p: Provider) -> dict[str, object]:
         "as_of": newest_date(p.sources),
         # One source for every service: say so once instead of under each service.
         "services_from": "; ".join(distinct.pop()) if len(distinct) == 1 else "",
+        "signs": signs_of(p.sources, snapshot_vocabulary(snapshot())),
     }
 
 
@@ -246,6 +272,40 @@ def guide(slug: str):  # type: ignore[no-untyped-def]
     query = parse_query(MultiDict(g.search), current_app.extensions["taxonomy"], current_app.config)
     hidden = [(k, v) for k, v in g.search if k != "q"]
     return render_template("guide.html", guide=g, guides=all_guides, query=query, hidden=hidden)
+
+
+@bp.get("/list", endpoint="calllist")
+def calllist_page():  # type: ignore[no-untyped-def]
+    """A call list, from the ids in the address: the server keeps nothing and sees no notes."""
+    ids = calllist.parse_ids(request.args, "ids")
+    places, gone = calllist.find_places(ids)
+    chosen = calllist.parse_ids(request.args, "compare")
+    compared = calllist.compare(places, chosen, current_app.extensions["taxonomy"])
+    response = current_app.make_response(
+        render_template(
+            "list.html",
+            ids=ids,
+            places=places,
+            gone=gone,
+            compared=compared,
+            chosen=chosen,
+            back=text_param(request.args, "back", 2000) or _search_left(),
+            # The address the reader's browser used (not SERVER_NAME's), to paste anywhere.
+            share=request.host_url.rstrip("/") + url_for("web.calllist", ids=",".join(ids) or None),
+        )
+    )
+    # Whose list this is, is nobody else's business: not kept by shared caches or sent onward.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _search_left() -> str:
+    """The query of the search this page was reached from (our own results page, as the browser's
+    same-origin referrer says), without its call list: where "Back to your search" leads."""
+    came = urlsplit(request.referrer or "")
+    if came.netloc != request.host or came.path != url_for("web.search"):
+        return ""
+    return urlencode([(k, v) for k, v in parse_qsl(came.query) if k != "list"])[:2000]
 
 
 @bp.get("/about")
