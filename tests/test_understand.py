@@ -337,3 +337,41 @@ def test_the_api_document_declares_what_the_parser_reads_and_what_was_understood
     assert results["understood"]["oneOf"][0] == UNDERSTOOD_SCHEMA
     found = read_words("suboxne que acepte medicaid zzyzx", lexicon, listings_holding())
     Draft202012Validator(UNDERSTOOD_SCHEMA).validate(found.as_dict())
+
+
+def test_everyday_words_of_a_sentence_do_not_narrow(national: Flask) -> None:
+    # "house" is in many names; in a sentence that says a need it is not a name to require.
+    said = search(
+        national, q="crisis team that can come to the house, my brother is losing it", near="64106"
+    )
+    ticked = search(national, support="crisis", near="64106")
+    assert said.total == ticked.total > 0 and said.query.filters == {"support": ("crisis",)}
+    assert said.understood is not None and "house" in said.understood.soft
+    assert not said.dropped  # everyday words are not announced as left out
+    # A sentence of needs and everyday words never ends in nothing.
+    narcan = search(national, q="where can i pick up narcan and learn how to use it", near="45202")
+    assert narcan.total == search(national, support="naloxone", near="45202").total > 0
+    # Everyday words that are a name together stay a name.
+    great = search(national, q="Great Lakes Recovery Centers", near="49783")
+    assert great.understood is not None and not great.understood.soft
+
+
+def test_two_needs_of_one_group_said_apart_narrow(lexicon: Lexicon) -> None:
+    vocab = Vocabulary(lambda token: False, lambda word, lang: None)
+    read = read_words("detox de alcohol 24 horas", lexicon, vocab, "es")
+    assert {(n.group, n.option) for n in read.needs} == {("type", "detox-24-hour")}
+    read = read_words("detox outpatient", lexicon, vocab, "en")
+    assert {(n.group, n.option) for n in read.needs} == {("type", "detox-outpatient")}
+
+
+@pytest.mark.parametrize("typed", ["Doral, FL", "Miramar, FL", "Highlands Ranch, CO"])
+def test_towns_the_zip_list_files_under_a_neighbour_are_places(typed: str) -> None:
+    [place] = lookup(typed, gazetteer())
+    assert place.name == typed and place.precision == "city"
+    nearest = gazetteer().nearest(place.latitude, place.longitude)
+    assert nearest.state == typed[-2:]
+
+
+def test_a_town_across_a_state_line_is_not_put_in_the_wrong_state() -> None:
+    assert lookup("Rock Island, IA", gazetteer()) == []
+    assert [p.state for p in lookup("Rock Island, IL", gazetteer())] == ["IL"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,9 @@ LANGUAGES = ("en", "es")
 NEEDS_FILE = "needs.{lang}.toml"  # in the data folder
 # A word this common (Zipf scale: 1 is once per 100 million words) in either language is a word.
 COMMON_ZIPF = 1.7
+# A word this common (3 per million words) in either language is an everyday word: in a sentence
+# that says needs ("crisis team that can come to the house"), it is not a name to require.
+EVERYDAY_ZIPF = 3.5
 # Codes of a place that treats substance use (SAMHSA: SA substance use treatment, SUMH co-occurring
 # treatment, OTP opioid treatment programs, BUPREN buprenorphine practitioners).
 SUBSTANCE_CODES = ("SA", "SUMH", "OTP", "BUPREN")
@@ -167,6 +170,11 @@ def is_word(word: str) -> bool:
     return word in common_words()
 
 
+def is_everyday(word: str) -> bool:
+    """Whether ``word`` (folded) is an everyday word of English or Spanish ("together", "ya")."""
+    return common_words().get(word, 0.0) >= EVERYDAY_ZIPF
+
+
 @dataclass(frozen=True)
 class Need:
     group: str
@@ -188,6 +196,8 @@ class Understood:
     fixes: tuple[tuple[str, str], ...] = ()  # (typed, fixed) spelling fixes
     kept: tuple[str, ...] = ()  # the words kept in ``q``: substances, name words, ignored words
     place: str = ""
+    # everyday words of a sentence: they never narrow, but places whose names hold them come first
+    soft: tuple[str, ...] = ()
 
     @property
     def name_text(self) -> str:
@@ -225,6 +235,32 @@ class Understood:
             place=self.place,
         )
 
+    def softened(self, names_whole: Callable[[str], bool]) -> Understood:
+        """The same reading with everyday words of a sentence no longer required. A sentence is
+        words that say needs, substances or nothing, and that no listing's name holds all of
+        (``names_whole``); it keeps a word as a name only when it is no everyday word, or when its
+        name words together name a listing ("great lakes", "phoenix house"). Everyday words no
+        listing holds are left out without a word."""
+        if not (self.needs or self.substances or self.filler):
+            return self  # only words of names: a name search ("Hope")
+        if names_whole(self.text):
+            return self  # the words are a name ("Institute Center for Counseling")
+        quiet = tuple(w for w in self.ignored if is_everyday(w))
+        soft = tuple(w for w in self.name_words if is_everyday(w))
+        if soft and len(self.name_words) >= 2 and names_whole(" ".join(self.name_words)):
+            soft = ()
+        if not soft and not quiet:
+            return self
+        return replace(
+            self,
+            name_words=tuple(w for w in self.name_words if w not in soft),
+            ignored=tuple(w for w in self.ignored if w not in quiet),
+            filler=self.filler + quiet,
+            # out of ``q`` too: read again alone, they would be a name search
+            kept=tuple(w for w in self.kept if w not in soft and w not in quiet),
+            soft=soft,
+        )
+
     def needs_as_filters(self) -> dict[str, tuple[str, ...]]:
         out: dict[str, tuple[str, ...]] = {}
         for n in self.needs:
@@ -249,6 +285,7 @@ class Understood:
             "name_words": list(self.name_words),
             "ignored": list(self.ignored),
             "filler": list(self.filler),
+            "soft": list(self.soft),
             "corrected": self.corrected,
         }
 
@@ -260,7 +297,16 @@ UNDERSTOOD_SCHEMA: dict[str, Any] = {
     "same name (they are in `facets` and can be removed like any filter); a substance means places "
     "that treat substance use; name words are searched in names and services; ignored words are "
     "left out because no listing holds them.",
-    "required": ["place", "needs", "substances", "name_words", "ignored", "filler", "corrected"],
+    "required": [
+        "place",
+        "needs",
+        "substances",
+        "name_words",
+        "ignored",
+        "filler",
+        "soft",
+        "corrected",
+    ],
     "properties": {
         "place": {
             "type": ["string", "null"],
@@ -290,6 +336,12 @@ UNDERSTOOD_SCHEMA: dict[str, Any] = {
         "name_words": {"type": "array", "items": {"type": "string"}},
         "ignored": {"type": "array", "items": {"type": "string"}},
         "filler": {"type": "array", "items": {"type": "string"}},
+        "soft": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": 'Everyday words of a sentence ("the house"): they do not narrow the '
+            "search, but places whose names hold them come first.",
+        },
         "corrected": {
             "type": ["string", "null"],
             "description": "The words as searched, when a spelling fix was applied.",

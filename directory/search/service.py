@@ -284,9 +284,12 @@ def find_providers(q: SearchQuery) -> SearchResults:
 
 def _named(snap: Snapshot, understood: Understood) -> np.ndarray | None:
     """Rows the words name, when they may name a provider ("Lakeland Centers"): shown first."""
-    if understood.name_words or not (understood.needs or understood.substances):
+    words = understood.text
+    if understood.soft:
+        words = " ".join((*understood.name_words, *understood.soft))
+    if understood.name_words or understood.soft or not (understood.needs or understood.substances):
         try:
-            return name_rows(snap, understood.text)
+            return name_rows(snap, words)
         except IndexUnavailable:  # names first is a nicety: the text match said what it could
             return None
     return None

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import process
@@ -50,7 +51,15 @@ def words_of(text: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """The analysed tokens of ``text``: what every index field holds and every query looks up."""
-    return [t.text for t in ANALYZER(text)]
+    return list(_tokens(text)) if len(text) <= CACHED_TEXT else [t.text for t in ANALYZER(text)]
+
+
+CACHED_TEXT = 64  # words and short phrases (what queries are made of) are analysed once each
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(t.text for t in ANALYZER(text))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from .needs import Lexicon, Understood, Vocabulary, load_lexicon, read_words
 from .params import SearchQuery
 from .snapshot import Snapshot
 from .text import tokens, words_of
+from .textindex import IndexUnavailable
 
 # "X near Y", "X in Y" (and their Spanish forms): Y is meant as a place.
 _JOINERS = re.compile(r"\s+(?:near|in|around|close to|cerca de|en)\s+", re.I)
@@ -151,16 +152,40 @@ def read_words_of(q: SearchQuery, snap: Snapshot, lang: str) -> Understood:
     found = vocab._memo.get(key)
     if found is None:
         found = read_words(q.q, lexicon(), vocab, lang)
+        named = False
         if found.needs or found.substances:
             words = " ".join(words_of(found.text))
             if found.name_words:
-                named = name_rows(snap, found.text)
-                if named is not None and len(named):
-                    found = found.as_name()
-            elif len(words.split()) >= WHOLE_NAME_WORDS and words in whole_names(snap):
-                found = found.as_name()
+                rows = name_rows(snap, found.text)
+                named = rows is not None and len(rows) > 0
+            else:
+                named = len(words.split()) >= WHOLE_NAME_WORDS and words in whole_names(snap)
+        if named:
+            found = found.as_name()
+        else:
+            found = found.softened(lambda words: _names_some(snap, words))
         vocab._memo[key] = found
     return found
+
+
+def _names_some(snap: Snapshot, words: str) -> bool:
+    """Whether some listing's name holds all of ``words`` (without the index, any may): the
+    rarest word's rows first, stopping as soon as none are left."""
+    toks = list(dict.fromkeys(tokens(words)))
+    names = snap.text.names
+    if not toks or names is None:
+        return True
+    try:
+        found = iter(names.rows([(f, (t,)) for t in toks for f in NAME_FIELDS]))
+    except IndexUnavailable:
+        return True
+    each = sorted((np.concatenate([next(found) for _ in NAME_FIELDS]) for _ in toks), key=len)
+    rows = np.unique(each[0])
+    for more in each[1:]:
+        if not len(rows):
+            break
+        rows = rows[np.isin(rows, more)]
+    return len(rows) > 0
 
 
 WHOLE_NAME_WORDS = 3  # fewer words ("detox center") are needs even when a listing is so named
