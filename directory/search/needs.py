@@ -247,7 +247,8 @@ class Understood:
             return self  # the words are a name ("Institute Center for Counseling")
         quiet = tuple(w for w in self.ignored if is_everyday(w))
         soft = tuple(w for w in self.name_words if is_everyday(w))
-        if soft and len(self.name_words) >= 2 and names_whole(" ".join(self.name_words)):
+        distinct = tuple(dict.fromkeys(self.name_words))
+        if soft and len(distinct) >= 2 and names_whole(" ".join(distinct)):
             soft = ()
         if not soft and not quiet:
             return self
