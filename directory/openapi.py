@@ -3,6 +3,7 @@ drift."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .search.needs import UNDERSTOOD_SCHEMA
@@ -37,7 +38,7 @@ def _search_parameters(tax: Taxonomy, config: dict[str, Any]) -> list[dict[str, 
             param |= {"style": "form", "explode": True}
         if p.help:
             param["description"] = p.help
-        out.append(param | {"schema": p.schema})
+        out.append(param | {"schema": copy.deepcopy(p.schema)})  # the declarations stay as read
     return out
 
 

@@ -31,7 +31,6 @@ Writes the unlabelled candidates CSV (default: stdout).  After hand labelling
 (columns label, reason added), `--split FILE` assigns split = tune (40%) /
 holdout (60%), seeded (2024) and stratified by kind.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -59,31 +58,14 @@ F_2024 = "nsumhss-2024-directory-facilities.csv.gz"
 F_2015 = "nssats-2015-national-directory.csv"
 
 COLUMNS = [
-    "pair_id",
-    "file_a",
-    "line_a",
-    "file_b",
-    "line_b",
-    "name_a",
-    "name2_a",
-    "street_a",
-    "city_a",
-    "state_a",
-    "zip_a",
-    "phone_a",
-    "name_b",
-    "name2_b",
-    "street_b",
-    "city_b",
-    "state_b",
-    "zip_b",
-    "phone_b",
+    "pair_id", "file_a", "line_a", "file_b", "line_b",
+    "name_a", "name2_a", "street_a", "city_a", "state_a", "zip_a", "phone_a",
+    "name_b", "name2_b", "street_b", "city_b", "state_b", "zip_b", "phone_b",
     "kind",
 ]
 
 
 # ----------------------------------------------------------------- helpers
-
 
 def clean(v) -> str:
     if v is None:
@@ -124,16 +106,12 @@ def join_street(s1: str, s2: str) -> str:
 
 def rec(file, line, name1, name2, street1, street2, city, state, zp, phone):
     r = {
-        "file": file,
-        "line": line,
-        "name": clean(name1),
-        "name2": clean(name2),
+        "file": file, "line": line,
+        "name": clean(name1), "name2": clean(name2),
         "street": join_street(street1, street2),
         "street1": clean(street1),
-        "city": clean(city),
-        "state": clean(state),
-        "zip": zip5(zp),
-        "phone": clean(phone),
+        "city": clean(city), "state": clean(state),
+        "zip": zip5(zp), "phone": clean(phone),
     }
     r["phone10"] = phone10(r["phone"])
     r["num"] = street_number(r["street1"]) or street_number(clean(street2))
@@ -154,39 +132,18 @@ def read_csv_lines(text: str):
 
 # ----------------------------------------------------------------- loaders
 
-
 def load_su2021():
     text = (DATA / F_SU2021).read_text(encoding="utf-8", errors="replace")
     for ln, r in read_csv_lines(text):
-        yield rec(
-            F_SU2021,
-            ln,
-            r["name1"],
-            r["name2"],
-            r["street1"],
-            r["street2"],
-            r["city"],
-            r["state"],
-            r["zip"],
-            "",
-        )
+        yield rec(F_SU2021, ln, r["name1"], r["name2"], r["street1"], r["street2"],
+                  r["city"], r["state"], r["zip"], "")
 
 
 def load_mh2021():
     text = (DATA / F_MH2021).read_text(encoding="utf-8", errors="replace")
     for ln, r in read_csv_lines(text):
-        yield rec(
-            F_MH2021,
-            ln,
-            r["name1"],
-            r["name2"],
-            r["street1"],
-            r["street2"],
-            r["city"],
-            r["state"],
-            r["zip"],
-            r["phone"],
-        )
+        yield rec(F_MH2021, ln, r["name1"], r["name2"], r["street1"], r["street2"],
+                  r["city"], r["state"], r["zip"], r["phone"])
 
 
 def load_2024(directory_type: str):
@@ -195,18 +152,8 @@ def load_2024(directory_type: str):
     for ln, r in read_csv_lines(text):
         if r.get("directory_type") != directory_type:
             continue
-        yield rec(
-            F_2024,
-            ln,
-            r["name1"],
-            r["name2"],
-            r["street1"],
-            r["street2"],
-            r["city"],
-            r["state"],
-            r["zip"],
-            r["phone"],
-        )
+        yield rec(F_2024, ln, r["name1"], r["name2"], r["street1"], r["street2"],
+                  r["city"], r["state"], r["zip"], r["phone"])
 
 
 def load_xlsx(fname: str):
@@ -217,18 +164,9 @@ def load_xlsx(fname: str):
     header = [clean(h).lower() for h in rows[0]]
     for i, row in enumerate(rows[1:], start=2):  # sheet row number, header = 1
         r = dict(zip(header, row))
-        yield rec(
-            fname,
-            i,
-            r.get("name1"),
-            r.get("name2"),
-            r.get("street1"),
-            r.get("street2"),
-            r.get("city"),
-            r.get("state"),
-            r.get("zip"),
-            r.get("phone"),
-        )
+        yield rec(fname, i, r.get("name1"), r.get("name2"), r.get("street1"),
+                  r.get("street2"), r.get("city"), r.get("state"), r.get("zip"),
+                  r.get("phone"))
 
 
 def load_2015():
@@ -236,18 +174,8 @@ def load_2015():
     for ln, r in read_csv_lines(text):
         name2 = " ".join(x for x in (clean(r["Name2"]), clean(r["Name3"])) if x)
         street2 = " ".join(x for x in (clean(r["Address2"]), clean(r["Address3"])) if x)
-        yield rec(
-            F_2015,
-            ln,
-            r["Name1"],
-            name2,
-            r["Address1"],
-            street2,
-            r["City"],
-            r["State"],
-            r["ZIP_Code"],
-            r["Contact"],
-        )
+        yield rec(F_2015, ln, r["Name1"], name2, r["Address1"], street2,
+                  r["City"], r["State"], r["ZIP_Code"], r["Contact"])
 
 
 def usable(rows):
@@ -255,7 +183,6 @@ def usable(rows):
 
 
 # ----------------------------------------------------------------- pairing
-
 
 def candidate_pools(A, B):
     """All cross pairs sharing a ZIP, sorted into the four kinds' pools."""
@@ -320,24 +247,15 @@ def build(per_cell: int = 20):
         picks += [(p, "a") for p in draw(rng, pools["a_any"], quota["a"] - half, used)]
         picks += [(p, "b") for p in draw(rng, pools["b"], quota["b"], used)]
         picks += [(p, "d") for p in draw(rng, pools["d"], quota["d"], used)]
-        print(
-            f"{label}: A={len(A)} B={len(B)} pools="
-            + ", ".join(f"{k}:{len(v)}" for k, v in pools.items())
-            + f" drawn={len(picks)}",
-            file=sys.stderr,
-        )
+        print(f"{label}: A={len(A)} B={len(B)} pools="
+              + ", ".join(f"{k}:{len(v)}" for k, v in pools.items())
+              + f" drawn={len(picks)}", file=sys.stderr)
         for (i, j), kind in picks:
             out.append((label, A[i], B[j], kind))
     rows = []
     for n, (_label, a, b, kind) in enumerate(out, start=1):
-        row = {
-            "pair_id": f"p{n:04d}",
-            "file_a": a["file"],
-            "line_a": a["line"],
-            "file_b": b["file"],
-            "line_b": b["line"],
-            "kind": kind,
-        }
+        row = {"pair_id": f"p{n:04d}", "file_a": a["file"], "line_a": a["line"],
+               "file_b": b["file"], "line_b": b["line"], "kind": kind}
         for side, r in (("a", a), ("b", b)):
             for k in ("name", "name2", "street", "city", "state", "zip", "phone"):
                 row[f"{k}_{side}"] = r[k]
@@ -362,18 +280,11 @@ def assign_split(rows, tune_share: float = 0.4, seed: int = SEED):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", help="output CSV (default stdout)")
-    ap.add_argument(
-        "--per-cell",
-        type=int,
-        default=20,
-        help="pairs per (file pair, kind) cell (default 20 -> 400 pairs)",
-    )
-    ap.add_argument(
-        "--split",
-        metavar="LABELLED_CSV",
-        help="instead of drawing: (re)assign the seeded, kind-stratified 40/60 "
-        "tune/holdout split to an already labelled CSV, rewriting it in place",
-    )
+    ap.add_argument("--per-cell", type=int, default=20,
+                    help="pairs per (file pair, kind) cell (default 20 -> 400 pairs)")
+    ap.add_argument("--split", metavar="LABELLED_CSV",
+                    help="instead of drawing: (re)assign the seeded, kind-stratified 40/60 "
+                         "tune/holdout split to an already labelled CSV, rewriting it in place")
     args = ap.parse_args(argv)
     if args.split:
         with open(args.split, newline="", encoding="utf-8") as fh:

@@ -29,7 +29,14 @@ class Param:
 
 
 def search_parameters(tax: Taxonomy, config: Mapping[str, Any]) -> dict[str, Param]:
-    """Every search parameter, by name, as the pages and ``/api/v1/providers`` read it."""
+    """Every search parameter, by name, as the pages and ``/api/v1/providers`` read it (declared
+    once per taxonomy and limits, not on every request)."""
+    limits = ("MAX_QUERY_LENGTH", "MAX_RADIUS", "DEFAULT_RADIUS", "PER_PAGE", "MAX_PER_PAGE")
+    key = "search parameters " + " ".join(str(config[k]) for k in limits)
+    return tax.derived(key, lambda t: _declare(t, config))  # type: ignore[no-any-return]
+
+
+def _declare(tax: Taxonomy, config: Mapping[str, Any]) -> dict[str, Param]:
     params = [
         Param(
             "q",

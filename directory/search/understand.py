@@ -156,29 +156,29 @@ def read_words_of(q: SearchQuery, snap: Snapshot, lang: str) -> Understood:
         if found.needs or found.substances:
             words = " ".join(words_of(found.text))
             if found.name_words:
-                rows = name_rows(snap, found.text)
-                named = rows is not None and len(rows) > 0
+                named = _names_hold(snap, found.text) is True
             else:
                 named = len(words.split()) >= WHOLE_NAME_WORDS and words in whole_names(snap)
         if named:
             found = found.as_name()
         else:
-            found = found.softened(lambda words: _names_some(snap, words))
+            # without the index, any words may be a name: they stay one
+            found = found.softened(lambda words: _names_hold(snap, words) is not False)
         vocab._memo[key] = found
     return found
 
 
-def _names_some(snap: Snapshot, words: str) -> bool:
-    """Whether some listing's name holds all of ``words`` (without the index, any may): the
-    rarest word's rows first, stopping as soon as none are left."""
+def _names_hold(snap: Snapshot, words: str) -> bool | None:
+    """Whether some listing's name holds all of ``words`` (None: no words, or no index to ask):
+    the rarest word's rows first, stopping as soon as none are left."""
     toks = list(dict.fromkeys(tokens(words)))
     names = snap.text.names
     if not toks or names is None:
-        return True
+        return None
     try:
         found = iter(names.rows([(f, (t,)) for t in toks for f in NAME_FIELDS]))
     except IndexUnavailable:
-        return True
+        return None
     each = sorted((np.concatenate([next(found) for _ in NAME_FIELDS]) for _ in toks), key=len)
     rows = np.unique(each[0])
     for more in each[1:]:
