@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel import Locale
 from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations
 
@@ -65,12 +66,17 @@ def check_lang_parameter() -> None:
         raise DirectoryError(f"'lang' must be one of: {', '.join(LANGUAGES)}.", 400, "lang")
 
 
-def select_locale() -> str:
+# Parsed once: Flask-Babel parses what the selector returns on every request, and parsing a name
+# looks for babel's locale file on disk.
+LOCALES = {lang: Locale.parse(lang) for lang in LANGUAGES}
+
+
+def select_locale() -> Locale:
     if not has_request_context():  # scripts and tests calling the service directly
-        return "en"
+        return LOCALES["en"]
     if request.blueprint in API_BLUEPRINTS and request.endpoint != "api.docs":
-        return api_language()
-    return page_language()
+        return LOCALES[api_language()]
+    return LOCALES[page_language()]
 
 
 def current_language() -> str:

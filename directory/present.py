@@ -11,7 +11,8 @@ from .listing import Listing, address_line, make_listing
 from .models import Provider, directory_date
 from .normalize import phone_text
 from .provenance import PRECISION_RANK, contributions, effective_codes, licences
-from .search.service import SearchResults
+from .search.service import Hit, SearchResults
+from .search.snapshot import snapshot
 from .taxonomy import Group, Option, Taxonomy
 
 __all__ = [
@@ -92,7 +93,17 @@ def provider_json(
     """One provider as the API gives it (``url``: its page, when the caller has built it
     already)."""
     listing = p if isinstance(p, Listing) else make_listing(p, tax, directory=directory_date())
-    d: dict[str, Any] = {
+    d = _listing_json(listing)
+    d["url"] = url or provider_urls([listing.path_id], external=True)[0]
+    if distance is not None:
+        d["distance_miles"] = distance
+    return d
+
+
+def _listing_json(listing: Listing) -> dict[str, Any]:
+    """A listing's fields as the API gives them, but for its page address (``url``, a
+    placeholder here: it depends on the host asked) and distance."""
+    return {
         "id": listing.public_id,
         "name": listing.name,
         "name2": listing.name2 or None,
@@ -118,18 +129,32 @@ def provider_json(
         "website": listing.website or None,
         "tags": {group: list(keys) for group, keys in listing.tags},
         "codes": list(listing.codes),
-        "url": url or provider_urls([listing.path_id], external=True)[0],
+        "url": None,
         "updated": listing.updated,
         "as_of": listing.as_of or None,
         "status": listing.status,
     }
-    if distance is not None:
-        d["distance_miles"] = distance
+
+
+def _result_json(
+    shaped: dict[int, tuple[Listing, dict[str, Any]]], hit: Hit, url: str
+) -> dict[str, Any]:
+    """One result, from its listing's fields shaped once per snapshot (``shaped``, by id; a
+    listing of another snapshot, searched just before a swap, is shaped afresh)."""
+    known = shaped.get(hit.listing.id)
+    if known is None or known[0] is not hit.listing:
+        known = (hit.listing, _listing_json(hit.listing))
+        shaped.setdefault(hit.listing.id, known)
+    d = known[1].copy()  # the copy is this answer's; the lists inside are only read
+    d["url"] = url
+    if hit.distance is not None:
+        d["distance_miles"] = hit.distance
     return d
 
 
 def results_json(res: SearchResults, tax: Taxonomy) -> dict[str, Any]:
     q = res.query
+    shaped = snapshot().lazily("api-json", lambda _: {})
     out: dict[str, Any] = {
         "total": res.total,
         "page": q.page,
@@ -137,7 +162,7 @@ def results_json(res: SearchResults, tax: Taxonomy) -> dict[str, Any]:
         "pages": res.pages,
         "sort": res.sort,
         "results": [
-            provider_json(h.listing, tax, h.distance, url)
+            _result_json(shaped, h, url)
             for h, url in zip(
                 res.hits, provider_urls([h.listing.path_id for h in res.hits], external=True)
             )

@@ -313,7 +313,6 @@ def start_app(folder: Path, workers: int) -> subprocess.Popen[bytes]:
         "SECRET_KEY": "peer-loadtest",
         "API_RATE_LIMIT": "1000000 per second",  # wrk is one address
         "WEB_CONCURRENCY": str(workers),
-        "ACCESS_LOG_LEVEL": "WARNING",
     }
     return subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--config", "gunicorn.conf.py",

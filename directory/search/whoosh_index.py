@@ -108,13 +108,23 @@ class WhooshIndex:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._current = str(folder / "CURRENT")
+        self._read: tuple[tuple[int, int, int], str] | None = None  # (CURRENT's stat, its name)
 
     def generation(self) -> str:
+        """The live generation's name ('' when there is none). Asked on every search: CURRENT is
+        read again only when its file changed (``os.replace`` makes a new one), and the folder it
+        names is checked to be there."""
         try:
-            name = (self.folder / "CURRENT").read_text().strip()
+            st = os.stat(self._current)
+            key = (st.st_ino, st.st_mtime_ns, st.st_size)
+            read = self._read
+            if read is None or read[0] != key:
+                read = self._read = (key, (self.folder / "CURRENT").read_text().strip())
         except (FileNotFoundError, NotADirectoryError):
             return ""
-        return name if (self.folder / name).is_dir() else ""
+        name = read[1]
+        return name if name and os.path.isdir(os.path.join(self.folder, name)) else ""
 
     def status(self) -> IndexStatus:
         gen = self.generation()

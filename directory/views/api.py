@@ -15,17 +15,10 @@ from ..present import provider_detail_json, results_json
 from ..provenance import source_labels
 from ..search.params import parse_query
 from ..search.service import find_providers
-from ..security import csrf, limiter
+from ..security import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 csrf.exempt(bp)
-
-
-def _api_limit() -> str:
-    return current_app.config["API_RATE_LIMIT"]
-
-
-limiter.limit(_api_limit)(bp)
 
 
 def json_response(payload: Any, status: int = 200, max_age: int = 60) -> Response:
@@ -33,13 +26,13 @@ def json_response(payload: Any, status: int = 200, max_age: int = 60) -> Respons
     body = orjson.dumps(
         payload, option=orjson.OPT_SERIALIZE_NUMPY
     )  # compact UTF-8, ~10x the stdlib's speed
+    if status != 200:
+        return Response(body, status=status, mimetype="application/json")
     etag = hashlib.sha256(body).hexdigest()[:32]
-    resp = Response(body, status=status, mimetype="application/json")
-    if status == 200:
-        resp.set_etag(etag)
-        resp.headers["Cache-Control"] = f"public, max-age={max_age}"
-        resp.make_conditional(request)
-    return resp
+    headers = {"ETag": f'"{etag}"', "Cache-Control": f"public, max-age={max_age}"}
+    if request.if_none_match.contains_weak(etag):  # what the client holds is still right
+        return Response(status=304, headers=headers)
+    return Response(body, status=200, mimetype="application/json", headers=headers)
 
 
 @bp.after_request

@@ -22,13 +22,12 @@ from ..models import Provider
 from ..search.params import SearchQuery, flag_param, number_param, parse_query
 from ..search.service import find_providers
 from ..search.snapshot import Snapshot, snapshot
-from ..security import csrf, limiter
+from ..security import csrf
 from ..taxonomy import Taxonomy
-from .api import _api_limit, cors, json_response
+from .api import cors, json_response
 
 bp = Blueprint("hsds_api", __name__, url_prefix="/api/hsds")
 csrf.exempt(bp)
-limiter.limit(_api_limit)(bp)
 bp.after_request(cors)
 
 OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json"
