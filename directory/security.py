@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import time
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from flask.sessions import SecureCookieSessionInterface
@@ -31,6 +32,22 @@ def _no_limit_applies() -> bool:
     APIs have their own, cheaper check (``ApiLimit``). Limits set on another route would need
     this filter changed."""
     return request.blueprint in LIMITED_BLUEPRINTS or request.method in ("GET", "HEAD")
+
+
+class FixedHeaders:
+    """WSGI middleware: the security headers every response carries, appended to the header list
+    as the response starts (werkzeug checks and stores each header it is given one by one: a
+    tenth of an API answer's time). No view sets these itself."""
+
+    def __init__(self, app: Any, headers: list[tuple[str, str]]) -> None:
+        self.app, self.headers = app, headers
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            headers.extend(self.headers)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
 
 
 class CookieSessions(SecureCookieSessionInterface):
@@ -96,6 +113,18 @@ def init_app(app: Flask) -> None:
 
     api_limit = ApiLimit(app)
     app.session_interface = CookieSessions()
+    fixed = [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        # Other sites learn nothing; our own pages learn that a visit is under way (i18n.py).
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "geolocation=(self), camera=(), microphone=()"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if app.config.get("HSTS"):
+        fixed.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    app.wsgi_app = FixedHeaders(app.wsgi_app, fixed)  # type: ignore[method-assign]
 
     @app.before_request
     def start_timer() -> None:
@@ -106,17 +135,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def headers(response):  # type: ignore[no-untyped-def]
-        h = response.headers
-        h.extend(g.get("rate_headers", {}))
-        h.setdefault("Content-Security-Policy", CSP)
-        h["X-Content-Type-Options"] = "nosniff"
-        # Other sites learn nothing; our own pages learn that a visit is under way (i18n.py).
-        h["Referrer-Policy"] = "same-origin"
-        h["X-Frame-Options"] = "DENY"
-        h["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
-        h["Cross-Origin-Opener-Policy"] = "same-origin"
-        if app.config.get("HSTS"):
-            h["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        rate = g.get("rate_headers")
+        if rate:
+            response.headers.extend(rate)
         # Search terms and places are private: the log keeps the path only, never the query string.
         if access_log.isEnabledFor(logging.INFO):
             access_log.info(

@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -19,6 +20,7 @@ from flask import (
 )
 from flask_babel import format_date, gettext, lazy_gettext
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -28,7 +30,7 @@ from .. import calllist
 from ..db import db
 from ..guides import load_guides
 from ..i18n import came_from_outside, page_language, preferred_language, url_in
-from ..listing import dropped_from
+from ..listing import Listing, dropped_from
 from ..models import ProblemReport, Provider, directory_date, provider_by_path_id
 from ..present import (
     address_line,
@@ -103,7 +105,46 @@ def helpers() -> dict[str, object]:
         "card_signs": card_signs,
         "source_title": source_title,
         "filter_panel": lambda q, r: filter_panel(tax, q, r),
+        "card_body": card_body,
+        "calllist_href": calllist_href,
     }
+
+
+def calllist_href(ids: list[str]) -> str:
+    """The call list page holding ``ids``: what ``url_for('web.calllist', ids=...)`` gives, with
+    the route built once a request rather than once a card."""
+    base = g.get("_calllist_url")
+    if base is None:
+        base = g._calllist_url = url_for("web.calllist")
+    return f"{base}?{urlencode({'ids': ','.join(ids)}, safe=URL_SAFE)}" if ids else base
+
+
+URL_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in the query strings it builds
+
+
+CARD_BODIES = 10_000  # card bodies kept per snapshot and process (about a kilobyte each)
+
+
+def card_body(listing: Listing) -> Markup:
+    """The lines of a result card that depend only on the listing and the page's language
+    (phone, website, services, signs of quality; ``_card_body.html``), rendered the first time a
+    search shows it and kept with the snapshot: a card cost more than the rest of a page."""
+    known = g.get("_card_bodies")
+    if known is None:
+        known = g._card_bodies = snapshot().lazily("card-bodies", lambda _: {})
+    key = (page_language(), listing.id)
+    found = known.get(key)
+    if found is not None and found[0] is listing:  # (a listing of an older snapshot: afresh)
+        return found[1]  # type: ignore[no-any-return]
+    html = Markup(
+        current_app.jinja_env.get_template("_card_body.html").render(
+            p=listing, card_signs=card_signs, phone_href=phone_href, phone_text=phone_text
+        )
+    )
+    if len(known) >= CARD_BODIES:
+        known.clear()
+    known[key] = (listing, html)
+    return html
 
 
 @bp.app_context_processor
