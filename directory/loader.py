@@ -330,6 +330,11 @@ class _NewProvider:
     name: str
     name2: str
     aliases: str = ""
+    codes: str = ""
+    city: str = ""
+    county: str = ""
+    state: str = ""
+    zip: str = ""
     status: str = "active"
 
 
@@ -537,7 +542,14 @@ def _insert_new(
             _count(report, r.line, "added" if i == 0 else "merged", row["public_id"])
     db.session.execute(insert(ProviderSource), sources)
     return [
-        _NewProvider(pk, row["name"], row["name2"], row["aliases"]) for pk, row in zip(ids, rows)
+        _NewProvider(
+            pk,
+            row["name"],
+            row["name2"],
+            row["aliases"],
+            *(row.get(k) or "" for k in ("codes", "city", "county", "state", "zip")),
+        )
+        for pk, row in zip(ids, rows)
     ]
 
 

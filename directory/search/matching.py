@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .fields import FIELD_BOOST, NAME_FIELDS, GroupedField
-from .text import Synonyms, TextQuery, closest_word, plan, words_of
-from .textindex import IndexUnavailable, NameLookup
+from .text import Alternative, Synonyms, TextQuery, closest_word, plan, words_of
+from .textindex import AnswersWhole, IndexUnavailable, NameLookup
 
 TEXT_CACHE = 512  # whole queries remembered per snapshot
 
@@ -119,6 +119,8 @@ class TextSearch:
     def _evaluate(self, tq: TextQuery) -> TextMatch:
         requests = [(f, toks) for concept in tq.concepts for toks in concept for f in NAME_FIELDS]
         assert self.names is not None
+        if isinstance(self.names, AnswersWhole):
+            return self._evaluate_whole(tq, requests, self.names)
         name_rows = iter(self.names.rows(requests))
         total = np.zeros(self.size, dtype=np.float32)
         ok: np.ndarray | None = None
@@ -134,6 +136,56 @@ class TextSearch:
                         rows = self.fields[field].all_of(toks)
                     if len(rows):
                         weight = FIELD_BOOST[field] * math.log(1.0 + self.size / len(rows))
+                        best[rows] = np.maximum(best[rows], weight)
+            hit = best > 0
+            ok = hit if ok is None else ok & hit
+            total += best
+        rows = np.flatnonzero(ok) if ok is not None else np.empty(0, dtype=np.int64)
+        return TextMatch(rows, total[rows], tq.corrected, tq.dropped)
+
+    def _evaluate_whole(
+        self, tq: TextQuery, requests: list[tuple[str, Alternative]], names: AnswersWhole
+    ) -> TextMatch:
+        """``_evaluate`` with the intersection done by the index itself (PostgreSQL): it is told,
+        per concept, every field that may satisfy it (services and places only where the
+        snapshot knows some row holds them), and sends back only the rows that satisfy them all
+        through some name, with each name request's rows and document count; rows satisfying
+        every concept without a name come from the snapshot. Same rows and scores as
+        ``_evaluate``."""
+        grouped: list[dict[str, np.ndarray]] = []  # per alternative: field -> rows
+        concepts = []
+        for concept in tq.concepts:
+            parts = []
+            for toks in concept:
+                found = {}
+                for field in FIELD_BOOST:
+                    if field in NAME_FIELDS:
+                        parts.append((field, toks))
+                    elif not (field == "codes" and len(toks) > 1):
+                        found[field] = self.fields[field].all_of(toks)
+                        if len(found[field]):
+                            parts.append((field, toks))
+                grouped.append(found)
+            concepts.append(parts)
+        counts, _, matched = names.evaluate(requests, concepts)
+        by_name = iter(zip(counts, matched))
+        total = np.zeros(self.size, dtype=np.float32)
+        ok: np.ndarray | None = None
+        alternatives = iter(grouped)
+        for concept in tq.concepts:
+            best = np.zeros(self.size, dtype=np.float32)
+            for _ in concept:
+                found = next(alternatives)
+                for field in FIELD_BOOST:
+                    if field in NAME_FIELDS:
+                        df, rows = next(by_name)
+                    elif field in found:
+                        rows = found[field]
+                        df = len(rows)
+                    else:
+                        continue
+                    if df and len(rows):
+                        weight = FIELD_BOOST[field] * math.log(1.0 + self.size / df)
                         best[rows] = np.maximum(best[rows], weight)
             hit = best > 0
             ok = hit if ok is None else ok & hit

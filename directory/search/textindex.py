@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from flask import Flask, current_app
@@ -36,6 +36,10 @@ class NameDoc:
     id: int
     name: str
     name2: str
+    # The facts matched from the catalog (``fields.py``), for an index that answers a whole query
+    # itself (PostgreSQL): the provider's codes, space-joined, and (city, county, state, ZIP).
+    codes: str = ""
+    place: tuple[str, str, str, str] = ("", "", "", "")
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,26 @@ class NameLookup(Protocol):
     def has(self, token: str) -> bool:
         """Whether any name holds this token."""
 
+    def naming(self, toks: Sequence[str]) -> np.ndarray:
+        """The sorted rows whose name or second name holds each of ``toks`` (either field for
+        each)."""
+
     def near_words(self, word: str, limit: int) -> list[tuple[str, int]]:
         """Words of names within ``limit`` edits of ``word``, with how many names use them."""
 
     def forget(self) -> None:
         """Drop anything learnt since it was opened."""
+
+
+@runtime_checkable
+class AnswersWhole(Protocol):
+    """A lookup that answers a whole text query itself (``pg_index.PgNames.evaluate``)."""
+
+    def evaluate(
+        self,
+        requests: Sequence[tuple[str, Alternative]],
+        concepts: Sequence[Sequence[tuple[str, Alternative]]],
+    ) -> tuple[list[int], np.ndarray, list[np.ndarray]]: ...
 
 
 class Staged(Protocol):

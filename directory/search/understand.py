@@ -19,7 +19,6 @@ from flask import current_app
 from ..geocode import PLACE_ABBREVIATIONS, Gazetteer, Place
 from ..normalize import state_code
 from ..taxonomy import Taxonomy
-from .fields import NAME_FIELDS
 from .needs import Lexicon, Understood, Vocabulary, load_lexicon, read_words
 from .params import SearchQuery
 from .snapshot import Snapshot
@@ -176,16 +175,9 @@ def _names_hold(snap: Snapshot, words: str) -> bool | None:
     if not toks or names is None:
         return None
     try:
-        found = iter(names.rows([(f, (t,)) for t in toks for f in NAME_FIELDS]))
+        return len(names.naming(toks)) > 0
     except IndexUnavailable:
         return None
-    each = sorted((np.concatenate([next(found) for _ in NAME_FIELDS]) for _ in toks), key=len)
-    rows = np.unique(each[0])
-    for more in each[1:]:
-        if not len(rows):
-            break
-        rows = rows[np.isin(rows, more)]
-    return len(rows) > 0
 
 
 WHOLE_NAME_WORDS = 3  # fewer words ("detox center") are needs even when a listing is so named
@@ -222,9 +214,4 @@ def name_rows(snap: Snapshot, text: str) -> np.ndarray | None:
     names = snap.text.names
     if not toks or names is None:
         return None
-    found = iter(names.rows([(f, (t,)) for t in toks for f in NAME_FIELDS]))
-    rows: np.ndarray | None = None
-    for _ in toks:
-        either = np.union1d(*(next(found) for _ in NAME_FIELDS))
-        rows = either if rows is None else np.intersect1d(rows, either, assume_unique=True)
-    return rows
+    return names.naming(toks)

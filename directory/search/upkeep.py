@@ -19,13 +19,31 @@ def name_doc(p: Any) -> NameDoc:
     """A provider (or a row with its columns) as the text index holds it: the name, then every
     other name it is known by (second name, former names, the names other sources give)."""
     others = [p.name2 or "", *(p.aliases or "").split("\n")]
-    return NameDoc(p.id, p.name, "\n".join(o for o in others if o))
+    return NameDoc(
+        p.id,
+        p.name,
+        "\n".join(o for o in others if o),
+        p.codes or "",
+        (p.city or "", p.county or "", p.state or "", p.zip or ""),
+    )
+
+
+DOC_COLUMNS = (
+    Provider.id,
+    Provider.name,
+    Provider.name2,
+    Provider.aliases,
+    Provider.codes,
+    Provider.city,
+    Provider.county,
+    Provider.state,
+    Provider.zip,
+)
 
 
 def active_docs(batch: int = 5000) -> Iterator[NameDoc]:
     """Every active provider as the text index holds it, in primary-key order."""
-    rows = active_in_batches((Provider.id, Provider.name, Provider.name2, Provider.aliases), batch)
-    return (name_doc(r) for r in rows)
+    return (name_doc(r) for r in active_in_batches(DOC_COLUMNS, batch))
 
 
 def reindex() -> int:

@@ -33,7 +33,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 from whoosh.writing import IndexWriter
 
-from .fields import NAME_FIELDS, Postings
+from .fields import NAME_FIELDS, Postings, intersect
 from .text import ANALYZER, Alternative
 from .textindex import IndexStatus, IndexUnavailable, NameDoc
 
@@ -263,6 +263,15 @@ class MemoryNames:
 
     def has(self, token: str) -> bool:
         return any(token in p for p in self.postings.values())
+
+    def naming(self, toks: Sequence[str]) -> np.ndarray:
+        rows: np.ndarray | None = None
+        for t in toks:
+            either = np.union1d(*(self.postings[f].get(t) for f in NAME_FIELDS))
+            rows = either if rows is None else intersect(rows, either)
+            if not len(rows):
+                break
+        return rows if rows is not None else np.empty(0, dtype=np.int64)
 
     def forget(self) -> None:
         pass  # everything was read when it was opened
