@@ -6,7 +6,7 @@ PYTHON ?= python3
 
 MO := directory/translations/es/LC_MESSAGES/messages.mo
 
-.PHONY: run test bench loadtest translations clean
+.PHONY: run test bench loadtest loadtest-peer translations clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(VENV)/.installed
 
 loadtest: $(VENV)/.installed
 	bash scripts/loadtest.sh
+
+# The app beside a Datasette peer on the same rows (its own venv, .venv-peer), kind by kind.
+loadtest-peer: $(VENV)/.installed
+	$(PY) scripts/peer_loadtest.py
 
 translations: $(VENV)/.installed
 	$(PY) scripts/translations.py

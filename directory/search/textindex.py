@@ -8,7 +8,9 @@ this seam.
 
 * ``whoosh_index.WhooshIndex``: a Whoosh index on local disk; a lookup holds the postings in memory.
 * ``pg_index.PostgresIndex``: a ``tsvector`` column with a GIN index, and ``pg_trgm`` for spelling,
-  in the database itself, so web nodes hold no index of their own.
+  in the database itself, so web nodes hold no index of their own. Its documents hold the facts
+  too (``NameDoc.codes`` and ``place``), so its lookup answers a whole query in one statement
+  (``AnswersWhole``) instead of sending back every row of each word.
 
 ``TEXT_BACKEND`` chooses: ``auto`` (PostgreSQL full-text search on PostgreSQL, else Whoosh).
 """
