@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,26 +123,21 @@ class TextSearch:
         if isinstance(self.names, AnswersWhole):
             return self._evaluate_whole(tq, requests, self.names)
         name_rows = iter(self.names.rows(requests))
-        total = np.zeros(self.size, dtype=np.float32)
-        ok: np.ndarray | None = None
-        for concept in tq.concepts:
-            best = np.zeros(self.size, dtype=np.float32)
-            for toks in concept:
-                for field in FIELD_BOOST:
-                    if field in NAME_FIELDS:
-                        rows = next(name_rows)
-                    elif field == "codes" and len(toks) > 1:
-                        continue
-                    else:
-                        rows = self.fields[field].all_of(toks)
-                    if len(rows):
-                        weight = FIELD_BOOST[field] * math.log(1.0 + self.size / len(rows))
-                        best[rows] = np.maximum(best[rows], weight)
-            hit = best > 0
-            ok = hit if ok is None else ok & hit
-            total += best
-        rows = np.flatnonzero(ok) if ok is not None else np.empty(0, dtype=np.int64)
-        return TextMatch(rows, total[rows], tq.corrected, tq.dropped)
+
+        def evidence() -> Iterator[tuple[int, np.ndarray] | None]:
+            for concept in tq.concepts:
+                for toks in concept:
+                    for field in FIELD_BOOST:
+                        if field in NAME_FIELDS:
+                            rows = next(name_rows)
+                        elif field == "codes" and len(toks) > 1:
+                            yield None
+                            continue
+                        else:
+                            rows = self.fields[field].all_of(toks)
+                        yield len(rows), rows
+
+        return self._score(tq, evidence())
 
     def _evaluate_whole(
         self, tq: TextQuery, requests: list[tuple[str, Alternative]], names: AnswersWhole
@@ -169,21 +165,33 @@ class TextSearch:
             concepts.append(parts)
         counts, _, matched = names.evaluate(requests, concepts)
         by_name = iter(zip(counts, matched))
+
+        def evidence() -> Iterator[tuple[int, np.ndarray] | None]:
+            for found in grouped:
+                for field in FIELD_BOOST:
+                    if field in NAME_FIELDS:
+                        yield next(by_name)
+                    elif field in found:
+                        yield len(found[field]), found[field]
+                    else:
+                        yield None
+
+        return self._score(tq, evidence())
+
+    def _score(self, tq: TextQuery, evidence: Iterator[tuple[int, np.ndarray] | None]) -> TextMatch:
+        """Rows matching every concept and their scores, from ``evidence``: per concept, per
+        alternative, per field of ``FIELD_BOOST`` in order, (document count, matching rows), or
+        None where the field does not apply."""
         total = np.zeros(self.size, dtype=np.float32)
         ok: np.ndarray | None = None
-        alternatives = iter(grouped)
         for concept in tq.concepts:
             best = np.zeros(self.size, dtype=np.float32)
             for _ in concept:
-                found = next(alternatives)
                 for field in FIELD_BOOST:
-                    if field in NAME_FIELDS:
-                        df, rows = next(by_name)
-                    elif field in found:
-                        rows = found[field]
-                        df = len(rows)
-                    else:
+                    found = next(evidence)
+                    if found is None:
                         continue
+                    df, rows = found
                     if df and len(rows):
                         weight = FIELD_BOOST[field] * math.log(1.0 + self.size / df)
                         best[rows] = np.maximum(best[rows], weight)

@@ -308,10 +308,11 @@ class PgNames:
         idx = np.minimum(np.searchsorted(self.pks, pks), max(len(self.pks) - 1, 0))
         keep = self.pks[idx] == pks if len(self.pks) else np.zeros(len(pks), dtype=bool)
         rows = idx[keep]
-        matched = []
-        for k in range(len(queries)):
-            column = bits[k // FLAG_BITS][order][keep] if len(pks) else np.empty(0, np.int64)
-            matched.append(rows[(column >> (k % FLAG_BITS)) & 1 == 1])
+        columns = [b[order][keep] for b in bits] if len(pks) else []
+        matched = [
+            rows[(columns[k // FLAG_BITS] >> (k % FLAG_BITS)) & 1 == 1] if columns else rows
+            for k in range(len(queries))
+        ]
         return [self._counts[q] for q in queries], rows, matched
 
     def near_words(self, word: str, limit: int) -> list[tuple[str, int]]:
