@@ -36,6 +36,14 @@ def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return small[large[at] == small]
 
 
+def holds(run: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each of ``rows``, whether the sorted ``run`` holds it (a mask the length of ``rows``)."""
+    if not len(run):
+        return np.zeros(len(rows), dtype=bool)
+    at = np.minimum(np.searchsorted(run, rows), len(run) - 1)
+    return run[at] == rows  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class Postings:
     """Sorted catalog rows per term, stored as one array of rows and the offsets of each term's

@@ -63,6 +63,7 @@ class Lexicon:
     words: dict[str, frozenset[str]]  # language -> the words of its phrases
     every_word: frozenset[str]
     word_list: tuple[str, ...]  # every_word, sorted: what spelling fixes choose from
+    prefixes: frozenset[tuple[str, ...]]  # every phrase's beginnings, itself too
 
     def segment(self, words: list[str]) -> list[tuple[str, Meaning | None]]:
         """``words`` cut into phrases (with their meaning) and other words (None), the longest
@@ -71,14 +72,18 @@ class Lexicon:
         "jovenes de 18 a 25" and filler never hides a need ("centro de tratamiento residencial")."""
         n = len(words)
         best: list[tuple[int, int]] = [(0, 1)] * (n + 1)  # from i: (score, length of first cut)
+        phrases, prefixes = self.phrases, self.prefixes
         for i in range(n - 1, -1, -1):
-            options = [(best[i + 1][0], 1)]
+            top = (best[i + 1][0], 1)
             for size in range(1, min(self.longest, n - i) + 1):
-                found = self.phrases.get(tuple(words[i : i + size]))
+                cut = tuple(words[i : i + size])
+                if cut not in prefixes:
+                    break  # no phrase goes on from here
+                found = phrases.get(cut)
                 if found is not None:
                     weight = 2 if found.needs or found.substances else 1
-                    options.append((best[i + size][0] + weight * size * size, size))
-            best[i] = max(options)
+                    top = max(top, (best[i + size][0] + weight * size * size, size))
+            best[i] = top
         out: list[tuple[str, Meaning | None]] = []
         i = 0
         while i < n:
@@ -113,8 +118,14 @@ def load_lexicon(data_dir: Path, tax: Taxonomy) -> Lexicon:
         if not (len(p) > 1 and phrases.get(p[:1]) == filler and phrases.get(p[1:]) == m)
     }
     every = frozenset(w for ws in words.values() for w in ws)
+    prefixes = frozenset(p[:k] for p in phrases for k in range(1, len(p) + 1))
     return Lexicon(
-        phrases, max((len(p) for p in phrases), default=1), words, every, tuple(sorted(every))
+        phrases,
+        max((len(p) for p in phrases), default=1),
+        words,
+        every,
+        tuple(sorted(every)),
+        prefixes,
     )
 
 

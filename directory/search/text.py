@@ -40,6 +40,8 @@ Alternative = tuple[str, ...]  # analysed tokens that must all appear in one fie
 
 def fold(text: str) -> str:
     """Lowercase, without accents: 'Desintoxicación' and 'desintoxicacion' are one word."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

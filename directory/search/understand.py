@@ -122,9 +122,10 @@ def _trailing_place(text: str, gaz: Gazetteer) -> Reading | None:
 
 def lexicon() -> Lexicon:
     """The need phrases of every language, read once per taxonomy."""
-    data_dir = Path(current_app.config["DATA_DIR"])
     tax: Taxonomy = current_app.extensions["taxonomy"]
-    return tax.derived("needs", lambda t: load_lexicon(data_dir, t))  # type: ignore[no-any-return]
+    return tax.derived(  # type: ignore[no-any-return]
+        "needs", lambda t: load_lexicon(Path(current_app.config["DATA_DIR"]), t)
+    )
 
 
 def vocabulary(snap: Snapshot) -> Vocabulary:

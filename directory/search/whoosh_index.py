@@ -33,7 +33,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 from whoosh.writing import IndexWriter
 
-from .fields import NAME_FIELDS, Postings, intersect
+from .fields import EMPTY, NAME_FIELDS, Postings, holds
 from .text import ANALYZER, Alternative
 from .textindex import IndexStatus, IndexUnavailable, NameDoc
 
@@ -257,6 +257,11 @@ class MemoryNames:
     def __init__(self, postings: dict[str, Postings], vocabulary: dict[str, int]) -> None:
         self.postings = postings
         self.vocabulary = vocabulary  # words of names -> how many names use them
+        self._by_length: dict[int, list[str]] = {}  # a word k edits away differs by <= k letters
+        self._position = {w: i for i, w in enumerate(vocabulary)}
+        self._windows: dict[tuple[int, int], list[str]] = {}  # (length, edits) -> candidates
+        for w in vocabulary:
+            self._by_length.setdefault(len(w), []).append(w)
 
     def rows(self, requests: Sequence[tuple[str, Alternative]]) -> list[np.ndarray]:
         return [self.postings[field].all_of(toks) for field, toks in requests]
@@ -265,19 +270,33 @@ class MemoryNames:
         return any(token in p for p in self.postings.values())
 
     def naming(self, toks: Sequence[str]) -> np.ndarray:
-        rows: np.ndarray | None = None
-        for t in toks:
-            either = np.union1d(*(self.postings[f].get(t) for f in NAME_FIELDS))
-            rows = either if rows is None else intersect(rows, either)
+        """Rows whose names hold every one of ``toks``, each in either name. The rarest word's rows
+        are the candidates; every other word only keeps those it is in, looked up by bisection, so
+        a common word's long runs ("treatment", "health") are never merged and sorted."""
+        if not toks:
+            return EMPTY
+        runs = {t: [self.postings[f].get(t) for f in NAME_FIELDS] for t in toks}
+        order = sorted(runs, key=lambda t: sum(len(r) for r in runs[t]))
+        first = [r for r in runs[order[0]] if len(r)]
+        rows = np.union1d(*first) if len(first) > 1 else (first[0] if first else EMPTY)
+        for t in order[1:]:
             if not len(rows):
                 break
-        return rows if rows is not None else np.empty(0, dtype=np.int64)
+            rows = rows[np.logical_or.reduce([holds(run, rows) for run in runs[t]])]
+        return rows
 
     def forget(self) -> None:
         pass  # everything was read when it was opened
 
     def near_words(self, word: str, limit: int) -> list[tuple[str, int]]:
+        candidates = self._windows.get((len(word), limit))
+        if candidates is None:
+            size = len(word)
+            candidates = self._windows[(size, limit)] = [
+                w for n in range(size - limit, size + limit + 1) for w in self._by_length.get(n, ())
+            ]
         found = process.extract(
-            word, self.vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit, limit=8
+            word, candidates, scorer=Levenshtein.distance, score_cutoff=limit, limit=None
         )
-        return [(w, self.vocabulary[w]) for w, _, _ in found]
+        found.sort(key=lambda c: (c[1], self._position[c[0]]))  # ties: the vocabulary's order
+        return [(w, self.vocabulary[w]) for w, _, _ in found[:8]]
