@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_babel import format_date, gettext, lazy_gettext
 from flask_wtf import FlaskForm
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -51,6 +51,7 @@ from ..search.params import number_param, parse_query, text_param
 from ..search.service import find_providers, nearby
 from ..search.snapshot import snapshot
 from ..security import limiter
+from ..taxonomy import Taxonomy
 
 bp = Blueprint("web", __name__)
 
@@ -104,7 +105,7 @@ def helpers() -> dict[str, object]:
         "tag_groups": tag_groups,
         "card_signs": card_signs,
         "source_title": source_title,
-        "filter_panel": lambda q, r: filter_panel(tax, q, r),
+        "filter_fields": lambda q, r: filter_fields(tax, q, r),
         "card_body": card_body,
         "calllist_href": calllist_href,
     }
@@ -145,6 +146,53 @@ def card_body(listing: Listing) -> Markup:
         known.clear()
     known[key] = (listing, html)
     return html
+
+
+def filter_fields(tax: Taxonomy, query: Any, results: Any) -> Markup:
+    """The filter panel's groups of check boxes, each option with its count. A panel holds about a
+    hundred options: their markup, in the page's language, is made once per taxonomy and language
+    (``_filter_pieces``), and a search only joins the pieces with its counts and choices."""
+    pieces = tax.derived(f"filter-pieces-{page_language()}", _filter_pieces)
+    places = pieces["places"]
+    out: list[str] = []
+    for group, options in filter_panel(tax, query, results):
+        head, tail, of_option = pieces[group.key]
+        out.append(head)
+        for option, n, on in options:
+            before, after = of_option[option.key]
+            count = (
+                ""
+                if n is None
+                else f' <span class="count">({n:,}<span class="sr"> {places}</span>)</span>'
+            )
+            out.append(f"{before}{' checked' if on else ''}{after}{count}</label>\n")
+        out.append(tail)
+    return Markup("".join(out))
+
+
+def _filter_pieces(tax: Taxonomy) -> dict[str, Any]:
+    """Each group's opening and closing markup, and each option's up to and after ``checked``."""
+    pieces: dict[str, Any] = {"places": escape(gettext("places"))}
+    for group in tax.groups:
+        described = f' aria-describedby="note-{escape(group.key)}"' if group.note else ""
+        note = (
+            f'<p class="hint" id="note-{escape(group.key)}">{escape(gettext(group.note))}</p>\n'
+            if group.note
+            else ""
+        )
+        pieces[group.key] = (
+            f"<fieldset{described}>\n<legend>{escape(gettext(group.label))}</legend>\n",
+            f"{note}</fieldset>\n",
+            {
+                o.key: (
+                    f'<label class="check"><input type="checkbox" name="{escape(group.key)}" '
+                    f'value="{escape(o.key)}"',
+                    f"> {escape(gettext(o.label))}",
+                )
+                for o in group.options
+            },
+        )
+    return pieces
 
 
 @bp.app_context_processor
