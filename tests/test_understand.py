@@ -291,6 +291,24 @@ def test_words_naming_a_provider_put_it_first(national: Flask) -> None:
     assert named.hits[0].listing.name == "Natchaug Hospital Inc" and not named.query.filters
 
 
+def test_a_whole_name_comes_first_even_where_many_names_share_its_words(national: Flask) -> None:
+    # Thousands of names hold "behavioral health"; the place at 90744 named exactly this is one
+    # the newest directory no longer lists, which alone would put it after every listed place.
+    res = search(national, q="Behavioral Health Services", near="90744")
+    whole = [
+        "behavioral health services" in {h.listing.name.lower(), (h.listing.name2 or "").lower()}
+        for h in res.hits
+    ]
+    assert any(whole) and whole == sorted(whole, reverse=True)  # every whole name first
+    wanted = next(
+        h for p in range(1, 40) for h in search(national, q="Behavioral Health Services",
+                                                 near="90744", page=p, sort="distance").hits
+        if h.listing.zip == "90744" and h.listing.name == "Behavioral Health Services"
+    )  # fmt: skip
+    assert wanted.listing.dropped_from  # the case this test is about
+    assert wanted.listing.id in {h.listing.id for h in res.hits[:10]}
+
+
 def test_needs_that_find_nothing_here_show_the_nearest_that_meet_them(national: Flask) -> None:
     res = search(national, q="methadone for seniors in spanish", near="59901")
     assert res.total > 0 and res.query.radius > 25

@@ -34,7 +34,7 @@ from .suggest import (
 )
 from .text import words_of
 from .textindex import IndexUnavailable
-from .understand import Reading, name_rows, read_needs, read_words_of
+from .understand import Reading, exact_name_rows, name_rows, read_needs, read_words_of
 
 
 @dataclass
@@ -278,7 +278,9 @@ def find_providers(q: SearchQuery) -> SearchResults:
         if not res.suggestions:
             res.suggestions = _suggest(q, snap, place, res.did_you_mean)
         return res
-    _page(res, snap, rows, dist, match, _named(snap, understood))
+    named = _named(snap, understood)
+    exact = exact_name_rows(snap, understood.text) if named is not None else None
+    _page(res, snap, rows, dist, match, named, exact)
     return res
 
 
@@ -340,9 +342,11 @@ def _page(
     dist: np.ndarray | None,
     match: TextMatch | None,
     named: np.ndarray | None = None,
+    exact: np.ndarray | None = None,
 ) -> None:
     """Sort the rows and put the listings of the asked-for page in ``res.hits``; rows the words
-    name (``named``) come first unless a sort was asked for."""
+    name (``named``) come first unless a sort was asked for, and before them the rows whose whole
+    name the words are (``exact``), even a place the newest directory no longer lists."""
     q, cat = res.query, snap.catalog
     if res.sort == "relevance" and match is not None and match.scores is not None:
         secondary = dist if dist is not None else cat.name_rank[rows].astype(np.float64)
@@ -357,6 +361,8 @@ def _page(
         keys = (cat.name_rank[rows], cat.dropped[rows])
     if named is not None and len(named) and q.sort is None and res.sort != "relevance":
         keys = (*keys, ~np.isin(rows, named))  # relevance already puts name matches first
+    if exact is not None and len(exact) and q.sort is None:
+        keys = (*keys, ~np.isin(rows, exact))
     page = _page_order(keys, (q.page - 1) * q.per_page, q.per_page)
     page_dist = dist[page].tolist() if dist is not None else [None] * len(page)
     for row, d in zip(rows[page].tolist(), page_dist):

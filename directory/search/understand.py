@@ -209,6 +209,24 @@ def read_needs(q: SearchQuery, snap: Snapshot, lang: str) -> tuple[SearchQuery, 
     return q.with_(q=" ".join(understood.kept), filters=filters), understood
 
 
+def exact_name_rows(snap: Snapshot, text: str) -> np.ndarray:
+    """Rows whose whole name (or second name) is ``text``, word for word: the place a referral
+    letter names, first even where many names share its words ("Behavioral Health Services")."""
+    return snap.lazily("whole-names", _whole_names).get(" ".join(words_of(text)), _NONE)
+
+
+def _whole_names(snap: Snapshot) -> dict[str, np.ndarray]:
+    found: dict[str, list[int]] = {}
+    for row, listing in enumerate(snap.listings):
+        for name in {" ".join(words_of(listing.name)), " ".join(words_of(listing.name2 or ""))}:
+            if name:
+                found.setdefault(name, []).append(row)
+    return {name: np.asarray(rows, dtype=np.int64) for name, rows in found.items()}
+
+
+_NONE = np.empty(0, dtype=np.int64)
+
+
 def name_rows(snap: Snapshot, text: str) -> np.ndarray | None:
     """Rows whose name (or second name) holds every word of ``text``: the words name them."""
     toks = list(dict.fromkeys(tokens(text)))
