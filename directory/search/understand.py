@@ -19,6 +19,7 @@ from flask import current_app
 from ..geocode import PLACE_ABBREVIATIONS, Gazetteer, Place
 from ..normalize import state_code
 from ..taxonomy import Taxonomy
+from .fields import EMPTY
 from .needs import Lexicon, Understood, Vocabulary, load_lexicon, read_words
 from .params import SearchQuery
 from .snapshot import Snapshot
@@ -212,7 +213,7 @@ def read_needs(q: SearchQuery, snap: Snapshot, lang: str) -> tuple[SearchQuery, 
 def exact_name_rows(snap: Snapshot, text: str) -> np.ndarray:
     """Rows whose whole name (or second name) is ``text``, word for word: the place a referral
     letter names, first even where many names share its words ("Behavioral Health Services")."""
-    return snap.lazily("whole-names", _whole_names).get(" ".join(words_of(text)), _NONE)
+    return snap.lazily("whole-names", _whole_names).get(" ".join(words_of(text)), EMPTY)
 
 
 def _whole_names(snap: Snapshot) -> dict[str, np.ndarray]:
@@ -222,9 +223,6 @@ def _whole_names(snap: Snapshot) -> dict[str, np.ndarray]:
             if name:
                 found.setdefault(name, []).append(row)
     return {name: np.asarray(rows, dtype=np.int64) for name, rows in found.items()}
-
-
-_NONE = np.empty(0, dtype=np.int64)
 
 
 def name_rows(snap: Snapshot, text: str) -> np.ndarray | None:

@@ -152,8 +152,7 @@ def filter_fields(tax: Taxonomy, query: Any, results: Any) -> Markup:
     """The filter panel's groups of check boxes, each option with its count. A panel holds about a
     hundred options: their markup, in the page's language, is made once per taxonomy and language
     (``_filter_pieces``), and a search only joins the pieces with its counts and choices."""
-    pieces = tax.derived(f"filter-pieces-{page_language()}", _filter_pieces)
-    places = pieces["places"]
+    places, pieces = tax.derived(f"filter-pieces-{page_language()}", _filter_pieces)
     out: list[str] = []
     for group, options in filter_panel(tax, query, results):
         head, tail, of_option = pieces[group.key]
@@ -170,9 +169,10 @@ def filter_fields(tax: Taxonomy, query: Any, results: Any) -> Markup:
     return Markup("".join(out))
 
 
-def _filter_pieces(tax: Taxonomy) -> dict[str, Any]:
-    """Each group's opening and closing markup, and each option's up to and after ``checked``."""
-    pieces: dict[str, Any] = {"places": escape(gettext("places"))}
+def _filter_pieces(tax: Taxonomy) -> tuple[str, dict[str, Any]]:
+    """The word after a count ("places"), and by group its opening and closing markup and each
+    option's up to and after ``checked``."""
+    pieces: dict[str, Any] = {}
     for group in tax.groups:
         described = f' aria-describedby="note-{escape(group.key)}"' if group.note else ""
         note = (
@@ -192,7 +192,7 @@ def _filter_pieces(tax: Taxonomy) -> dict[str, Any]:
                 for o in group.options
             },
         )
-    return pieces
+    return escape(gettext("places")), pieces
 
 
 @bp.app_context_processor
